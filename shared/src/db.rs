@@ -1,0 +1,125 @@
+//! The database handle: one of two real engines behind one small enum, so each store
+//! function states its SQL once and runs it on whichever pool the configuration chose.
+//! (sqlx's `Any` driver cannot carry timestamps, hence the enum.)
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::ConfigError;
+
+/// How a process pools its connections. Lambda runs one request at a time per process,
+/// so the default is a single connection; the acquire timeout bounds how long a request
+/// may wait for one before it is answered 503 instead of hanging.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_connections: 1, acquire_timeout: Duration::from_millis(2000) }
+    }
+}
+
+/// How long a SQLite writer waits for another process's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub enum Database {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs the same expression against whichever pool `$db` holds; the expression is
+/// type-checked once per engine, so one SQL text serves both where the dialects agree.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Postgres($pool) => $body,
+            $crate::db::Database::Sqlite($pool) => $body,
+        }
+    };
+}
+
+impl Database {
+    /// Builds a lazy pool for `url` (postgres://, postgresql:// or sqlite:). Opens nothing.
+    pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, ConfigError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "postgres" | "postgresql" => {
+                let options = PgConnectOptions::from_str(url).map_err(|error| ConfigError::InvalidDatabaseUrl {
+                    engine: "PostgreSQL",
+                    reason: error.to_string(),
+                })?;
+                Ok(Self::postgres(options, settings))
+            }
+            "sqlite" => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|error| ConfigError::InvalidDatabaseUrl { engine: "SQLite", reason: error.to_string() })?;
+                Ok(Self::sqlite(options, settings))
+            }
+            other => Err(ConfigError::UnsupportedScheme(other.chars().take(20).collect())),
+        }
+    }
+
+    pub fn postgres(options: PgConnectOptions, settings: &PoolSettings) -> Self {
+        let options = options.application_name("v3-api");
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .min_connections(0)
+            .acquire_timeout(settings.acquire_timeout)
+            // A ping before every query would double each request's round trips; a dead
+            // connection is instead detected by the query itself (see `store::retry_read`).
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
+        Self::Postgres(pool)
+    }
+
+    pub fn sqlite(options: SqliteConnectOptions, settings: &PoolSettings) -> Self {
+        // WAL lets readers run beside a writer; the busy timeout makes writers from several
+        // processes (one per function under `cargo lambda watch`) queue instead of failing.
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .min_connections(0)
+            .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
+        Self::Sqlite(pool)
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies this engine's migrations (PostgreSQL: under sqlx's advisory lock).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Postgres(pool) => postgres_migrator().run(pool).await,
+            Self::Sqlite(pool) => sqlite_migrator().run(pool).await,
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+pub fn postgres_migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("migrations/postgres")
+}
+
+pub fn sqlite_migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("migrations/sqlite")
+}

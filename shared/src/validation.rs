@@ -1,0 +1,426 @@
+//! Validation of everything a caller sends: path ids (CONTRACT 2) and the output-parameter
+//! body (CONTRACT 4 and 8). Every rejection is an [`ApiError::BadRequest`] whose detail
+//! names the field and the rule; nothing here touches the database.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::ApiError;
+use crate::models::OutgoingParameterWrite;
+
+pub const MAX_BATCH_ITEMS: usize = 100;
+pub const MAX_KEY_CHARS: usize = 100;
+pub const MAX_VALUE_CHARS: usize = 4000;
+pub const MAX_INTERACTION_ID_CHARS: usize = 64;
+
+/// Decodes `%XX` escapes once. Gateways differ (API Gateway HTTP APIs deliver path
+/// parameters decoded, `cargo lambda watch` and function URLs do not); no valid id
+/// contains `%`, so decoding at most once and then validating is safe either way.
+/// A malformed escape or a result that is not UTF-8 gives `None`.
+pub fn percent_decode_once(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let high = (hex[0] as char).to_digit(16)?;
+            let low = (hex[1] as char).to_digit(16)?;
+            decoded.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).ok().map(Cow::Owned)
+}
+
+/// Digits only (no sign, space, point, exponent), leading zeros allowed, 0..=2147483647.
+fn parse_digits(text: &str) -> Option<i32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = text.trim_start_matches('0');
+    if significant.len() > 10 {
+        return None;
+    }
+    significant.parse::<u64>().map_or(Some(0), Some).and_then(|n| i32::try_from(n).ok())
+}
+
+/// A `task_id`, `campaign_id` or `agent_id` path parameter, as delivered (maybe still
+/// percent-encoded).
+pub fn numeric_id(field: &'static str, raw: &str) -> Result<i32, ApiError> {
+    percent_decode_once(raw).and_then(|text| parse_digits(&text)).ok_or_else(|| {
+        ApiError::bad_request(format!("{field} must be a decimal integer from 0 to 2147483647 (digits only)"))
+    })
+}
+
+/// An `interaction_id` path parameter: 1 to 64 characters from `A-Z a-z 0-9 _ - .`,
+/// checked after percent-decoding.
+pub fn interaction_id(raw: &str) -> Result<String, ApiError> {
+    let valid = |id: &str| {
+        (1..=MAX_INTERACTION_ID_CHARS).contains(&id.len())
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    };
+    match percent_decode_once(raw) {
+        Some(id) if valid(&id) => Ok(id.into_owned()),
+        _ => Err(ApiError::bad_request(format!(
+            "interaction_id must be 1 to {MAX_INTERACTION_ID_CHARS} characters from A-Z a-z 0-9 _ - ."
+        ))),
+    }
+}
+
+/// The body of `POST /v3/parameters/outgoing`: one object or an array of 1 to 100, each
+/// `{"task_id", "key", "value"}`; unknown fields are ignored. The result holds one write
+/// per (task, key), in first-seen order, with the last value given for it (the same key
+/// twice in one batch: the last one wins).
+pub fn outgoing_parameters(body: &[u8]) -> Result<Vec<OutgoingParameterWrite>, ApiError> {
+    let document: &RawValue = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!(
+            "body must be a JSON object or an array of 1 to {MAX_BATCH_ITEMS} objects ({})",
+            json_error_position(&error)
+        ))
+    })?;
+    let text = document.get();
+    let writes = if text.starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(text)
+            .map_err(|error| ApiError::bad_request(format!("body: invalid array ({})", json_error_position(&error))))?;
+        if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
+            return Err(ApiError::bad_request(format!(
+                "body: an array must hold 1 to {MAX_BATCH_ITEMS} items (got {})",
+                items.len()
+            )));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| parameter_write(item, &format!("[{index}].")))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        vec![parameter_write(document, "")?]
+    };
+    Ok(last_write_wins(writes))
+}
+
+fn json_error_position(error: &serde_json::Error) -> String {
+    format!("{} at line {}, column {}", error_category(error), error.line(), error.column())
+}
+
+fn error_category(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Eof => "unexpected end of input",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "unreadable input",
+    }
+}
+
+/// One item as sent, each field still raw JSON so that number literals keep their text.
+#[derive(Deserialize)]
+struct RawParameter<'a> {
+    #[serde(borrow, default)]
+    task_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    key: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+fn parameter_write(item: &RawValue, at: &str) -> Result<OutgoingParameterWrite, ApiError> {
+    if !item.get().starts_with('{') {
+        return Err(ApiError::bad_request(format!("{}must be an object with task_id, key and value", item_name(at))));
+    }
+    let raw: RawParameter<'_> = serde_json::from_str(item.get())
+        .map_err(|error| ApiError::bad_request(format!("{}{}", item_name(at), data_error(&error))))?;
+    Ok(OutgoingParameterWrite {
+        task_id: task_id(raw.task_id).ok_or_else(|| {
+            ApiError::bad_request(format!("{at}task_id must be an integer from 0 to 2147483647, or a string of its digits"))
+        })?,
+        key: key(raw.key).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{at}key must be a string of 1 to {MAX_KEY_CHARS} characters without control characters"
+            ))
+        })?,
+        value: value(raw.value).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{at}value must be a string of at most {MAX_VALUE_CHARS} characters without U+0000, or a number or boolean"
+            ))
+        })?,
+    })
+}
+
+fn item_name(at: &str) -> String {
+    if at.is_empty() { "body ".to_owned() } else { format!("{} ", at.trim_end_matches('.')) }
+}
+
+/// serde's message for a duplicate field names it; anything else is described generically.
+fn data_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.split_once(" at line") {
+        Some((what, _)) if what.starts_with("duplicate field") => what.to_owned(),
+        _ => format!("is not a valid parameter object ({})", json_error_position(error)),
+    }
+}
+
+fn json_string(raw: &RawValue) -> Option<String> {
+    if raw.get().starts_with('"') { serde_json::from_str(raw.get()).ok() } else { None }
+}
+
+fn task_id(raw: Option<&RawValue>) -> Option<i32> {
+    let raw = raw?;
+    match json_string(raw) {
+        Some(text) => parse_digits(&text),
+        None => parse_digits(raw.get()),
+    }
+}
+
+fn key(raw: Option<&RawValue>) -> Option<String> {
+    let key = json_string(raw?)?;
+    let chars = key.chars().count();
+    ((1..=MAX_KEY_CHARS).contains(&chars) && !key.chars().any(char::is_control)).then_some(key)
+}
+
+/// A string as given, or a number or boolean as its literal JSON text (`43.0` stays
+/// `"43.0"`); null, objects and arrays are refused.
+fn value(raw: Option<&RawValue>) -> Option<String> {
+    let raw = raw?;
+    let text = raw.get();
+    let value = match text.as_bytes().first()? {
+        b'"' => json_string(raw)?,
+        b't' | b'f' | b'-' | b'0'..=b'9' => text.to_owned(),
+        _ => return None,
+    };
+    (value.chars().count() <= MAX_VALUE_CHARS && !value.contains('\0')).then_some(value)
+}
+
+fn last_write_wins(writes: Vec<OutgoingParameterWrite>) -> Vec<OutgoingParameterWrite> {
+    let mut unique: Vec<OutgoingParameterWrite> = Vec::with_capacity(writes.len());
+    for write in writes {
+        match unique.iter_mut().find(|seen| seen.task_id == write.task_id && seen.key == write.key) {
+            Some(seen) => seen.value = write.value,
+            None => unique.push(write),
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(body: &str) -> OutgoingParameterWrite {
+        let mut writes = outgoing_parameters(body.as_bytes()).unwrap();
+        assert_eq!(writes.len(), 1);
+        writes.remove(0)
+    }
+
+    fn refused(body: &str) -> String {
+        match outgoing_parameters(body.as_bytes()) {
+            Err(ApiError::BadRequest(detail)) => detail,
+            other => panic!("expected 400 for {:?}, got {other:?}", body.chars().take(80).collect::<String>()),
+        }
+    }
+
+    #[test]
+    fn numeric_ids_accept_digits_and_leading_zeros() {
+        assert_eq!(numeric_id("campaign_id", "002").unwrap(), 2);
+        assert_eq!(numeric_id("agent_id", "0").unwrap(), 0);
+        assert_eq!(numeric_id("agent_id", "2147483647").unwrap(), i32::MAX);
+        assert_eq!(numeric_id("agent_id", "000000000000000000008").unwrap(), 8);
+    }
+
+    #[test]
+    fn numeric_ids_refuse_anything_but_digits_in_range() {
+        for raw in
+            ["", "-1", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "2147483648", "99999999999999999999", "abc", "%", "１"]
+        {
+            let error = numeric_id("agent_id", raw).unwrap_err();
+            assert_eq!(error.status().as_u16(), 400, "{raw:?}");
+            assert!(error.detail().starts_with("agent_id "), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn numeric_ids_are_percent_decoded_once() {
+        assert_eq!(numeric_id("task_id", "%38%31%32").unwrap(), 812);
+        assert!(numeric_id("task_id", "%2538").is_err());
+    }
+
+    #[test]
+    fn interaction_ids_accept_the_stored_form() {
+        assert_eq!(interaction_id("210614222408193_ACD_00001").unwrap(), "210614222408193_ACD_00001");
+        assert_eq!(interaction_id("a.b-c_D").unwrap(), "a.b-c_D");
+        assert_eq!(interaction_id(&"x".repeat(64)).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn interaction_ids_refuse_other_characters_and_lengths() {
+        for raw in ["", &"x".repeat(65), "a b", "a%20b", "%27abc", "a%2Fb", "a/b", "ñ", "abc%", "%zz", "%00"] {
+            assert!(interaction_id(raw).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding_decodes_valid_escapes_once() {
+        assert_eq!(interaction_id("abc%5Fdef").unwrap(), "abc_def");
+        assert_eq!(percent_decode_once("%2541").unwrap(), "%41");
+        assert_eq!(percent_decode_once("%ff"), None);
+    }
+
+    #[test]
+    fn body_single_object_is_one_write() {
+        assert_eq!(
+            one(r#"{"task_id": 812, "key": "alexitos4", "value": "42sdfe"}"#),
+            OutgoingParameterWrite { task_id: 812, key: "alexitos4".into(), value: "42sdfe".into() }
+        );
+    }
+
+    #[test]
+    fn task_id_may_be_a_string_of_digits() {
+        assert_eq!(one(r#"{"task_id": "0812", "key": "k", "value": "v"}"#).task_id, 812);
+    }
+
+    #[test]
+    fn task_id_must_be_an_integer_in_range() {
+        for task in ["-1", "812.0", "8e2", "2147483648", r#""81a""#, r#""""#, "null", "true", "[812]"] {
+            let detail = refused(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#));
+            assert!(detail.starts_with("task_id "), "{task}: {detail}");
+        }
+    }
+
+    #[test]
+    fn number_and_boolean_values_keep_their_literal_text() {
+        for (literal, stored) in [
+            ("43", "43"),
+            ("43.0", "43.0"),
+            ("1e3", "1e3"),
+            ("-0.5E-2", "-0.5E-2"),
+            ("true", "true"),
+            ("false", "false"),
+        ] {
+            assert_eq!(one(&format!(r#"{{"task_id": 1, "key": "k", "value": {literal}}}"#)).value, stored);
+        }
+    }
+
+    #[test]
+    fn null_object_and_array_values_are_refused() {
+        for value in ["null", "{}", "[]", r#"{"a":1}"#] {
+            let detail = refused(&format!(r#"{{"task_id": 1, "key": "k", "value": {value}}}"#));
+            assert!(detail.starts_with("value "), "{value}: {detail}");
+        }
+    }
+
+    #[test]
+    fn missing_fields_are_refused_by_name() {
+        assert!(refused(r#"{"key": "k", "value": "v"}"#).starts_with("task_id "));
+        assert!(refused(r#"{"task_id": 1, "value": "v"}"#).starts_with("key "));
+        assert!(refused(r#"{"task_id": 1, "key": "k"}"#).starts_with("value "));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        assert_eq!(one(r#"{"task_id": 1, "key": "k", "value": "v", "extra": {"deep": [1]}}"#).key, "k");
+    }
+
+    #[test]
+    fn key_length_counts_code_points() {
+        assert_eq!(
+            one(&format!(r#"{{"task_id": 1, "key": "{}", "value": "v"}}"#, "ñ".repeat(100))).key.chars().count(),
+            100
+        );
+        assert!(
+            refused(&format!(r#"{{"task_id": 1, "key": "{}", "value": "v"}}"#, "ñ".repeat(101))).starts_with("key ")
+        );
+        assert!(refused(r#"{"task_id": 1, "key": "", "value": "v"}"#).starts_with("key "));
+    }
+
+    #[test]
+    fn key_with_control_characters_is_refused() {
+        for key in [r"a\u0000b", r"a\nb", r"a\tb", r"\u007f", r"\u0085"] {
+            assert!(
+                refused(&format!(r#"{{"task_id": 1, "key": "{key}", "value": "v"}}"#)).starts_with("key "),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn value_length_counts_code_points_and_allows_4000() {
+        assert_eq!(
+            one(&format!(r#"{{"task_id": 1, "key": "k", "value": "{}"}}"#, "€".repeat(4000))).value.chars().count(),
+            4000
+        );
+        assert!(
+            refused(&format!(r#"{{"task_id": 1, "key": "k", "value": "{}"}}"#, "€".repeat(4001))).starts_with("value ")
+        );
+        assert_eq!(one(r#"{"task_id": 1, "key": "k", "value": ""}"#).value, "");
+    }
+
+    #[test]
+    fn value_with_nul_is_refused_but_other_controls_are_kept() {
+        assert!(refused(r#"{"task_id": 1, "key": "k", "value": "a\u0000"}"#).starts_with("value "));
+        assert_eq!(one(r#"{"task_id": 1, "key": "k", "value": "line1\nline2"}"#).value, "line1\nline2");
+    }
+
+    #[test]
+    fn batch_holds_one_to_a_hundred_items() {
+        let item = r#"{"task_id": 1, "key": "k", "value": "v"}"#;
+        assert!(refused("[]").contains("1 to 100 items"));
+        let hundred = format!("[{}]", vec![item; 100].join(","));
+        assert_eq!(outgoing_parameters(hundred.as_bytes()).unwrap().len(), 1);
+        let too_many = format!("[{}]", vec![item; 101].join(","));
+        assert!(refused(&too_many).contains("(got 101)"));
+    }
+
+    #[test]
+    fn batch_errors_name_the_item() {
+        let detail = refused(r#"[{"task_id": 1, "key": "k", "value": "v"}, {"task_id": 1, "key": 5, "value": "v"}]"#);
+        assert!(detail.starts_with("[1].key "), "{detail}");
+        assert!(refused(r#"[{"task_id": 1, "key": "k", "value": "v"}, 7]"#).starts_with("[1] must be an object"));
+    }
+
+    #[test]
+    fn same_key_twice_in_a_batch_keeps_the_last_value() {
+        let writes = outgoing_parameters(
+            br#"[{"task_id":1,"key":"k","value":"first"},{"task_id":2,"key":"k","value":"x"},{"task_id":1,"key":"k","value":"last"}]"#,
+        )
+        .unwrap();
+        assert_eq!(writes.len(), 2);
+        assert_eq!((writes[0].task_id, writes[0].value.as_str()), (1, "last"));
+    }
+
+    #[test]
+    fn malformed_json_is_refused() {
+        for body in ["", "{", "not json", r#"{"task_id": 1,}"#, "\u{feff}{}", "\"text\"", "42", "null"] {
+            let _ = refused(body);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused() {
+        assert!(outgoing_parameters(b"{\"task_id\":1,\"key\":\"\xff\",\"value\":\"v\"}").is_err());
+    }
+
+    #[test]
+    fn duplicate_fields_are_refused() {
+        assert!(refused(r#"{"task_id": 1, "key": "a", "key": "b", "value": "v"}"#).contains("duplicate field"));
+    }
+
+    #[test]
+    fn deeply_nested_json_is_refused_without_overflowing_the_stack() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let _ = refused(&deep);
+        // An unknown field is skipped without recursion, however deep: accepted, no overflow.
+        let deep_field =
+            format!(r#"{{"task_id":1,"key":"k","value":"v","x":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(outgoing_parameters(deep_field.as_bytes()).map(|writes| writes.len()).ok(), Some(1));
+        let deep_value = format!(r#"{{"task_id":1,"key":"k","value":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        assert!(outgoing_parameters(deep_value.as_bytes()).is_err());
+    }
+}
