@@ -30,15 +30,18 @@ pub enum ConfigError {
 
 impl AppState {
     /// Reads `DATABASE_URL`, `DB_MAX_CONNECTIONS` (default 1) and `DB_ACQUIRE_TIMEOUT_MS`
-    /// (default 2000). Opens no connection.
+    /// (default 2000) from the environment. Opens no connection.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let url = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-            .ok_or(ConfigError::MissingDatabaseUrl)?;
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`AppState::from_env`] over any source of settings (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let url = lookup("DATABASE_URL").filter(|url| !url.trim().is_empty()).ok_or(ConfigError::MissingDatabaseUrl)?;
         let settings = PoolSettings {
-            max_connections: setting("DB_MAX_CONNECTIONS", 1, 1..=1000, "an integer from 1 to 1000")?,
+            max_connections: setting(&lookup, "DB_MAX_CONNECTIONS", 1, 1..=1000, "an integer from 1 to 1000")?,
             acquire_timeout: Duration::from_millis(setting(
+                &lookup,
                 "DB_ACQUIRE_TIMEOUT_MS",
                 2000,
                 1..=60_000,
@@ -50,6 +53,7 @@ impl AppState {
 }
 
 fn setting<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: T,
     range: std::ops::RangeInclusive<T>,
@@ -58,11 +62,58 @@ fn setting<T>(
 where
     T: std::str::FromStr + PartialOrd,
 {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(value) => match value.trim().parse::<T>() {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => match value.trim().parse::<T>() {
             Ok(parsed) if range.contains(&parsed) => Ok(parsed),
             _ => Err(ConfigError::InvalidSetting { name, rule, value }),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(pairs: &[(&str, &str)]) -> Result<AppState, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        AppState::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn no_database_url_refuses_to_start_with_a_clear_message() {
+        let error = state(&[]).unwrap_err();
+        assert!(matches!(error, ConfigError::MissingDatabaseUrl));
+        assert!(error.to_string().contains("DATABASE_URL is not set"));
+        assert!(matches!(state(&[("DATABASE_URL", "  ")]).unwrap_err(), ConfigError::MissingDatabaseUrl));
+    }
+
+    #[test]
+    fn unsupported_scheme_is_refused_without_echoing_the_url() {
+        let error = state(&[("DATABASE_URL", "mysql://root:secret@db/x")]).unwrap_err();
+        assert!(matches!(error, ConfigError::UnsupportedScheme(_)));
+        assert!(!error.to_string().contains("secret"));
+    }
+
+    #[tokio::test]
+    async fn database_url_selects_the_engine_without_connecting() {
+        // Nothing listens on port 1: building the state must still succeed (lazy pool).
+        let postgres = state(&[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")]).unwrap();
+        assert_eq!(postgres.db.engine(), "postgres");
+        let sqlite = state(&[("DATABASE_URL", "sqlite:///nonexistent/dir/v3.db")]).unwrap();
+        assert_eq!(sqlite.db.engine(), "sqlite");
+    }
+
+    #[test]
+    fn pool_settings_are_validated() {
+        let url = ("DATABASE_URL", "sqlite://x.db");
+        assert!(matches!(
+            state(&[url, ("DB_MAX_CONNECTIONS", "0")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_MAX_CONNECTIONS", .. }
+        ));
+        assert!(matches!(
+            state(&[url, ("DB_ACQUIRE_TIMEOUT_MS", "soon")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_ACQUIRE_TIMEOUT_MS", .. }
+        ));
     }
 }

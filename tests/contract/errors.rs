@@ -1,0 +1,88 @@
+//! CONTRACT 6: database failures are 503 with Retry-After, never a hang; nothing internal
+//! (SQL, driver text, connection strings) reaches an error body.
+
+use std::time::{Duration, Instant};
+
+use shared::db::{Database, PoolSettings};
+use shared::{AppState, Route};
+
+use crate::support::{Event, TestApi, invoke_with, on_both_engines};
+
+on_both_engines!(no_sql_or_driver_text_in_a_500_body, seeding_twice_changes_nothing);
+
+const LEAKS: [&str; 12] = [
+    "SELECT",
+    "select",
+    "Agentes",
+    "relation",
+    "table",
+    "sqlx",
+    "postgres",
+    "sqlite",
+    "SQLITE",
+    "error returned",
+    "42P01",
+    "stack",
+];
+
+async fn no_sql_or_driver_text_in_a_500_body(api: &TestApi) {
+    api.execute(r#"DROP TABLE "Agentes""#).await;
+    let reply = api.invoke(Route::GetAgent, &Event::load("get-agent")).await;
+    let detail = reply.problem(500);
+    for leak in LEAKS {
+        assert!(!reply.body.contains(leak), "{leak} in {}", reply.body);
+    }
+    assert!(detail.contains("x-request-id"), "{detail}");
+}
+
+async fn seeding_twice_changes_nothing(api: &TestApi) {
+    let count = || api.count(r#"SELECT COUNT(*) FROM "ParametroTareaEntrada""#);
+    let before = count().await;
+    api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await;
+    shared::demo::seed(&api.state.db).await.expect("second seed");
+    assert_eq!(count().await, before);
+    // A row written since the first seed is kept, not overwritten.
+    let list = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await;
+    assert!(list.body.contains("alexitos4"));
+}
+
+fn unreachable(db: Database) -> AppState {
+    AppState { db }
+}
+
+async fn assert_fast_503(state: &AppState, timeout: Duration) {
+    for (route, file) in [
+        (Route::GetAgent, "get-agent"),
+        (Route::GetFullInteraction, "get-full-interaction"),
+        (Route::GetOutgoingParameters, "get-outgoing-parameters"),
+        (Route::PutOutgoingParameters, "put-outgoing-parameters"),
+    ] {
+        let started = Instant::now();
+        let reply = invoke_with(state, route, &Event::load(file)).await;
+        let elapsed = started.elapsed();
+        reply.problem(503);
+        assert_eq!(reply.header("retry-after"), Some("1"));
+        assert_eq!(reply.header("x-request-id"), Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef"));
+        for leak in ["127.0.0.1", "nobody", "secret", "refused", "/nonexistent"] {
+            assert!(!reply.body.contains(leak), "{leak} in {}", reply.body);
+        }
+        // Bounded by the acquire timeout (and at most one retry of a read), never a hang.
+        assert!(elapsed < timeout * 3 + Duration::from_secs(2), "{file}: {elapsed:?}");
+    }
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_503_with_retry_after_within_the_acquire_timeout() {
+    let timeout = Duration::from_millis(300);
+    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout };
+    let db = Database::connect_lazy("postgres://nobody:secret@127.0.0.1:1/none", &settings).unwrap();
+    assert_fast_503(&unreachable(db), timeout).await;
+}
+
+#[tokio::test]
+async fn unopenable_sqlite_file_is_503_with_retry_after() {
+    let timeout = Duration::from_millis(300);
+    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout };
+    let db = Database::connect_lazy("sqlite:///nonexistent/dir/v3.db", &settings).unwrap();
+    assert_fast_503(&unreachable(db), timeout).await;
+}

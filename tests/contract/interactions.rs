@@ -1,0 +1,157 @@
+//! CONTRACT 3.2 and 3.3: the interaction as stored, and mapped for analytics.
+
+use shared::Route;
+
+use crate::support::{Event, TestApi, on_both_engines};
+
+on_both_engines!(
+    stored_interaction_matches_the_contract_bytes,
+    full_interaction_matches_the_contract_bytes,
+    timestamps_print_utc_with_milliseconds_and_z,
+    unknown_interaction_is_404,
+    interactions_full_without_id_asks_for_the_interaction_named_full,
+    each_malformed_interaction_id_is_400,
+    interaction_id_is_percent_decoded_once,
+    missing_lookups_keep_the_stored_id_and_null_the_rest,
+    result_name_is_empty_string_when_unknown,
+    duration_is_a_64_bit_integer,
+);
+
+const STORED: &str = concat!(
+    r#"{"idInteraccion":"210614222408193_ACD_00001","Inicio":"2021-06-15T01:24:08.193Z","idNumero":0,"idCRM":null,"#,
+    r#""Cliente":null,"DNIS":null,"ANI":null,"idResultadoGestion":null,"CausaTerminacion":27,"CausaQ850":136,"#,
+    r#""OrigenCorte":0,"idCampania":1,"idAgente":3,"segmentos":1,"Contexto":null,"idMensaje":0,"idCaso":0,"#,
+    r#""idCliente":null,"CerradaPorTiempoMaxACW":null,"Duracion":18631194,"idTarea":0}"#
+);
+
+const FULL: &str = concat!(
+    r#"{"id":"210614222408193_ACD_00001","started_at":"2021-06-15T01:24:08.193Z","crm_id":null,"#,
+    r#""client":{"id":null,"name":null,"phone_number_id":0},"dnis":null,"ani":null,"#,
+    r#""result":{"id":null,"code":null,"name":""},"#,
+    r#""termination_cause":{"id":27,"description":"Se contacta con el operador","default_score":1000,"default_time":0},"#,
+    r#""q850_cause_id":136,"cut_origin":{"id":0,"description":"Agente"},"#,
+    r#""campaign":{"id":1,"name":"VoiceBot","mode":"Piloto"},"#,
+    r#""agent":{"id":3,"name":"inno1","group_id":1,"group_name":"InnoGroup","supervisor_id":8,"supervisor_name":"ippad1"},"#,
+    r#""segments":1,"context":null,"message_id":0,"case_id":0,"closed_by_max_acw_time":null,"duration":18631194,"task_id":0}"#
+);
+
+async fn stored_interaction_matches_the_contract_bytes(api: &TestApi) {
+    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(reply.body, STORED);
+}
+
+async fn full_interaction_matches_the_contract_bytes(api: &TestApi) {
+    let reply = api.invoke(Route::GetFullInteraction, &Event::load("get-full-interaction")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, FULL);
+}
+
+async fn timestamps_print_utc_with_milliseconds_and_z(api: &TestApi) {
+    // Stored from a non-UTC offset and with microseconds: printed in UTC, milliseconds, Z.
+    insert_interaction(api, "ts_check", "2024-02-29T23:59:59.999999-03:00", "NULL", "NULL", "NULL").await;
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", "ts_check");
+    assert_eq!(api.invoke(Route::GetInteraction, &event).await.json()["Inicio"], "2024-03-01T02:59:59.999Z");
+    let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", "ts_check");
+    assert_eq!(api.invoke(Route::GetFullInteraction, &event).await.json()["started_at"], "2024-03-01T02:59:59.999Z");
+}
+
+async fn unknown_interaction_is_404(api: &TestApi) {
+    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction-not-found")).await;
+    assert_eq!(reply.problem(404), "no interaction with id '210614222408193_ACD_99999'");
+    let reply = api.invoke(Route::GetFullInteraction, &Event::load("get-full-interaction-not-found")).await;
+    assert_eq!(reply.problem(404), "no interaction with id 'nope'");
+}
+
+async fn interactions_full_without_id_asks_for_the_interaction_named_full(api: &TestApi) {
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", "full");
+    assert_eq!(event.0["rawPath"], "/v3/interactions/full");
+    let reply = api.invoke(Route::GetInteraction, &event).await;
+    assert_eq!(reply.problem(404), "no interaction with id 'full'");
+}
+
+async fn each_malformed_interaction_id_is_400(api: &TestApi) {
+    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction-malformed-id")).await;
+    assert!(reply.problem(400).starts_with("interaction_id must be 1 to 64 characters"));
+    let too_long = "a".repeat(65);
+    for bad in ["bad id", "a%2Fb", "%27abc", "abc'", "ñandú", "a%", "%zz", "x%00", too_long.as_str()] {
+        for (route, file) in
+            [(Route::GetInteraction, "get-interaction"), (Route::GetFullInteraction, "get-full-interaction")]
+        {
+            let event = Event::load(file).with_path_parameter("interaction_id", bad);
+            let detail = api.invoke(route, &event).await.problem(400);
+            assert!(detail.starts_with("interaction_id "), "{bad}: {detail}");
+        }
+    }
+}
+
+async fn interaction_id_is_percent_decoded_once(api: &TestApi) {
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", "210614222408193%5FACD%5F00001");
+    assert_eq!(api.invoke(Route::GetInteraction, &event).await.body, STORED);
+    // %255F decodes once to "%5F", which is not a valid id.
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", "210614222408193%255FACD_00001");
+    api.invoke(Route::GetInteraction, &event).await.problem(400);
+}
+
+async fn missing_lookups_keep_the_stored_id_and_null_the_rest(api: &TestApi) {
+    // Campaign 42, agent 77 and termination cause 5 have no rows; cut origin is null.
+    insert_interaction(api, "dangling", "2022-01-01T00:00:00Z", "42", "77", "5").await;
+    let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", "dangling");
+    let reply = api.invoke(Route::GetFullInteraction, &event).await;
+    assert_eq!(reply.status, 200);
+    let json = reply.json();
+    assert_eq!(json["campaign"], serde_json::json!({"id": 42, "name": null, "mode": null}));
+    assert_eq!(
+        json["agent"],
+        serde_json::json!({"id": 77, "name": null, "group_id": null, "group_name": null, "supervisor_id": null, "supervisor_name": null})
+    );
+    assert_eq!(
+        json["termination_cause"],
+        serde_json::json!({"id": 5, "description": null, "default_score": null, "default_time": null})
+    );
+    assert_eq!(json["cut_origin"], serde_json::json!({"id": null, "description": null}));
+    assert_eq!(json["result"], serde_json::json!({"id": null, "code": null, "name": ""}));
+    assert!(reply.body.contains(r#""campaign":{"id":42,"name":null,"mode":null}"#), "nulls are written out");
+}
+
+async fn result_name_is_empty_string_when_unknown(api: &TestApi) {
+    api.execute(r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Codigo", "Nombre") VALUES (1, 'OK', 'Venta'), (2, 'NN', NULL)"#)
+        .await;
+    for (id, result, expected) in [
+        ("with_result", "1", r#"{"id":1,"code":"OK","name":"Venta"}"#),
+        ("null_name", "2", r#"{"id":2,"code":"NN","name":""}"#),
+        ("no_row", "3", r#"{"id":3,"code":null,"name":""}"#),
+    ] {
+        insert_interaction(api, id, "2022-01-01T00:00:00Z", "1", "3", "27").await;
+        api.execute(&format!(
+            r#"UPDATE "Interacciones" SET "idResultadoGestion" = {result} WHERE "idInteraccion" = '{id}'"#
+        ))
+        .await;
+        let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
+        let body = api.invoke(Route::GetFullInteraction, &event).await.body;
+        assert!(body.contains(&format!(r#""result":{expected}"#)), "{id}: {body}");
+    }
+}
+
+async fn duration_is_a_64_bit_integer(api: &TestApi) {
+    insert_interaction(api, "long_call", "2022-01-01T00:00:00Z", "1", "3", "27").await;
+    api.execute(r#"UPDATE "Interacciones" SET "Duracion" = 9007199254740993 WHERE "idInteraccion" = 'long_call'"#)
+        .await;
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", "long_call");
+    assert!(api.invoke(Route::GetInteraction, &event).await.body.contains(r#""Duracion":9007199254740993,"#));
+}
+
+async fn insert_interaction(api: &TestApi, id: &str, started: &str, campaign: &str, agent: &str, cause: &str) {
+    let started = shared::timestamp::Timestamp::parse(started).unwrap();
+    let started = match api.engine() {
+        "postgres" => format!("'{}'::timestamptz", started.0.to_rfc3339()),
+        _ => format!("'{started}'"),
+    };
+    api.execute(&format!(
+        r#"INSERT INTO "Interacciones" ("idInteraccion", "Inicio", "idNumero", "idCampania", "idAgente", "CausaTerminacion",
+                                        "segmentos", "idMensaje", "idCaso", "Duracion", "idTarea")
+           VALUES ('{id}', {started}, 0, {campaign}, {agent}, {cause}, 1, 0, 0, 1000, 0)"#
+    ))
+    .await;
+}

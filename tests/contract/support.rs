@@ -1,0 +1,295 @@
+//! The test bench: a real database per test (a SQLite file, or a PostgreSQL schema of its
+//! own), migrated and loaded with the demo rows, and the `events/` files fed through
+//! `lambda_http`'s own request parsing into the same entry points the functions call.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use shared::db::{Database, PoolSettings};
+use shared::{AppState, Route};
+use sqlx::Connection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn settings() -> PoolSettings {
+    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) }
+}
+
+enum Backing {
+    Sqlite { path: PathBuf },
+    Postgres { url: String, schema: String },
+}
+
+/// One seeded database and the state a function process would hold over it.
+pub struct TestApi {
+    pub state: AppState,
+    backing: Backing,
+}
+
+impl TestApi {
+    pub async fn sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("v3test")));
+        let api = Self { state: AppState { db: Self::open_sqlite(&path, true) }, backing: Backing::Sqlite { path } };
+        shared::demo::seed(&api.state.db).await.expect("seed SQLite");
+        api
+    }
+
+    /// `None` (the test is skipped) when `TEST_DATABASE_URL` is unset, except under
+    /// `CI=true`, where a missing PostgreSQL fails the test: CI must never skip it.
+    pub async fn postgres() -> Option<Self> {
+        let url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
+            }
+            _ => {
+                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
+                return None;
+            }
+        };
+        let schema = unique("v3test");
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+        admin.close().await.ok();
+        let api = Self {
+            state: AppState { db: Self::open_postgres(&url, &schema) },
+            backing: Backing::Postgres { url, schema },
+        };
+        shared::demo::seed(&api.state.db).await.expect("seed PostgreSQL");
+        Some(api)
+    }
+
+    fn open_sqlite(path: &std::path::Path, create: bool) -> Database {
+        Database::sqlite(SqliteConnectOptions::new().filename(path).create_if_missing(create), &settings())
+    }
+
+    fn open_postgres(url: &str, schema: &str) -> Database {
+        let options =
+            PgConnectOptions::from_str(url).expect("TEST_DATABASE_URL parses").options([("search_path", schema)]);
+        Database::postgres(options, &settings())
+    }
+
+    /// The state of another function process over the same database (its own pool).
+    pub fn another_process(&self) -> AppState {
+        let db = match &self.backing {
+            Backing::Sqlite { path } => Self::open_sqlite(path, false),
+            Backing::Postgres { url, schema } => Self::open_postgres(url, schema),
+        };
+        AppState { db }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        self.state.db.engine()
+    }
+
+    /// Runs raw SQL on the test database (to set up edge cases the demo rows lack).
+    pub async fn execute(&self, sql: &str) {
+        shared::with_pool!(&self.state.db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()))
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        shared::with_pool!(&self.state.db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await)
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// Sends `event` to the function that serves `route`, as its `main` would.
+    pub async fn invoke(&self, route: Route, event: &Event) -> Reply {
+        invoke_with(&self.state, route, event).await
+    }
+}
+
+pub async fn invoke_with(state: &AppState, route: Route, event: &Event) -> Reply {
+    let response = shared::handle(state, route, event.request()).await.expect("handle is infallible");
+    Reply::from(response)
+}
+
+/// Sends `event` to the catch-all function (`$default` route).
+pub async fn invoke_unmatched(event: &Event) -> Reply {
+    Reply::from(shared::handle_unmatched(event.request()).await.expect("infallible"))
+}
+
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        match &self.backing {
+            Backing::Sqlite { path } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Backing::Postgres { url, schema } => {
+                let (url, schema) = (url.clone(), schema.clone());
+                // Drop runs inside the test's runtime: clean up from a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = sqlx::PgConnection::connect(&url).await {
+                            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// An API Gateway HTTP API (payload 2.0) event from `events/`, optionally edited.
+#[derive(Clone)]
+pub struct Event(pub Value);
+
+impl Event {
+    pub fn load(name: &str) -> Self {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events").join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        Self(serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display())))
+    }
+
+    /// The same event for another value of the route's path parameter (`rawPath` follows).
+    pub fn with_path_parameter(mut self, name: &str, value: &str) -> Self {
+        let old = self.0["pathParameters"][name].as_str().expect("event has that path parameter").to_owned();
+        let raw_path = self.0["rawPath"].as_str().unwrap();
+        let new_path =
+            format!("{}{value}", raw_path.strip_suffix(old.as_str()).expect("rawPath ends with the parameter"));
+        self.0["pathParameters"][name] = Value::from(value);
+        self.set_path(&new_path)
+    }
+
+    pub fn without_path_parameters(mut self) -> Self {
+        self.0.as_object_mut().unwrap().remove("pathParameters");
+        self
+    }
+
+    pub fn with_path(self, path: &str) -> Self {
+        self.set_path(path)
+    }
+
+    fn set_path(mut self, path: &str) -> Self {
+        self.0["rawPath"] = Value::from(path);
+        self.0["requestContext"]["http"]["path"] = Value::from(path);
+        self
+    }
+
+    pub fn with_method(mut self, method: &str) -> Self {
+        self.0["requestContext"]["http"]["method"] = Value::from(method);
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.0["headers"][name] = Value::from(value);
+        self
+    }
+
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.0["headers"].as_object_mut().unwrap().remove(name);
+        self
+    }
+
+    pub fn with_body(mut self, body: &str) -> Self {
+        self.0["body"] = Value::from(body);
+        self.0["isBase64Encoded"] = Value::from(false);
+        self
+    }
+
+    pub fn with_base64_body(mut self, encoded: &str) -> Self {
+        self.0["body"] = Value::from(encoded);
+        self.0["isBase64Encoded"] = Value::from(true);
+        self
+    }
+
+    pub fn with_request_id(mut self, id: &str) -> Self {
+        self.0["requestContext"]["requestId"] = Value::from(id);
+        self
+    }
+
+    /// Parsed by `lambda_http` exactly as the runtime parses an incoming event.
+    pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.0.to_string()).expect("lambda_http parses the event")
+    }
+}
+
+/// A function's answer, for assertions.
+pub struct Reply {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: String,
+}
+
+impl From<Response<Body>> for Reply {
+    fn from(response: Response<Body>) -> Self {
+        let (parts, body) = response.into_parts();
+        let body = match body {
+            Body::Empty => String::new(),
+            Body::Text(text) => text,
+            Body::Binary(bytes) => panic!("the API never answers binary bodies ({} bytes)", bytes.len()),
+            _ => panic!("unexpected body kind"),
+        };
+        Self { status: parts.status.as_u16(), headers: parts.headers, body }
+    }
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|value| value.to_str().expect("ASCII header"))
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
+    }
+
+    /// Asserts a problem+json error with `status`; returns its detail.
+    pub fn problem(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let problem = self.json();
+        let detail = problem["detail"].as_str().expect("a detail string").to_owned();
+        // Compare the text, so key order counts: type, title, status, detail.
+        let expected = format!(
+            r#"{{"type":"about:blank","title":{},"status":{status},"detail":{}}}"#,
+            problem["title"],
+            Value::from(detail.as_str())
+        );
+        assert_eq!(self.body, expected);
+        detail
+    }
+}
+
+/// Declares each listed `async fn(&TestApi)` twice: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_engines {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let api = $crate::support::TestApi::sqlite().await;
+                    super::$test(&api).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(api) = $crate::support::TestApi::postgres().await {
+                        super::$test(&api).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_engines;
