@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The `make run` path end to end: `cargo lambda watch` with the workspace's router, real HTTP
+# requests on the real paths, the embedded SQLite database seeded as `make run` seeds it.
+# Checks exact bodies, a POST seen by a GET through another function, and the catch-all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${SMOKE_PORT:-9190}
+base="http://127.0.0.1:$port"
+log=$(mktemp)
+failures=0
+
+DATABASE_URL=sqlite://.local/v3.db cargo run --quiet -p shared --bin seed
+# Build the functions first, so the emulator's `cargo run` finds them up to date.
+cargo build --quiet --workspace --bins
+
+setsid cargo lambda watch --invoke-address 127.0.0.1 -P "$port" >"$log" 2>&1 &
+watch_pid=$!
+cleanup() {
+  kill -- "-$watch_pid" 2>/dev/null || true
+  wait "$watch_pid" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  curl -s -o /dev/null "$base/" && break
+  sleep 0.5
+done
+
+# check METHOD PATH STATUS EXPECTED [curl args...]; STATUS may be a glob (20[01]);
+# EXPECTED is =exact body, ^prefix, or ~substring.
+check() {
+  local method=$1 path=$2 status=$3 expected=$4
+  shift 4
+  local out
+  out=$(curl -s -X "$method" -w '\n%{http_code}' --max-time 120 "$@" "$base$path")
+  local got_status=${out##*$'\n'} got_body=${out%$'\n'*} text=${expected:1} body_ok=no
+  case "${expected:0:1}" in
+    '=') [[ "$got_body" == "$text" ]] && body_ok=yes ;;
+    '^') [[ "$got_body" == "$text"* ]] && body_ok=yes ;;
+    '~') [[ "$got_body" == *"$text"* ]] && body_ok=yes ;;
+  esac
+  # shellcheck disable=SC2053 # the status is a glob on purpose
+  if [[ $got_status != $status || $body_ok != yes ]]; then
+    echo "FAIL $method $path: got $got_status $got_body"
+    echo "     expected $status $expected"
+    failures=$((failures + 1))
+  else
+    echo "ok   $method $path -> $got_status"
+  fi
+}
+
+full='{"id":"210614222408193_ACD_00001","started_at":"2021-06-15T01:24:08.193Z","crm_id":null,"client":{"id":null,"name":null,"phone_number_id":0},"dnis":null,"ani":null,"result":{"id":null,"code":null,"name":""},"termination_cause":{"id":27,"description":"Se contacta con el operador","default_score":1000,"default_time":0},"q850_cause_id":136,"cut_origin":{"id":0,"description":"Agente"},"campaign":{"id":1,"name":"VoiceBot","mode":"Piloto"},"agent":{"id":3,"name":"inno1","group_id":1,"group_name":"InnoGroup","supervisor_id":8,"supervisor_name":"ippad1"},"segments":1,"context":null,"message_id":0,"case_id":0,"closed_by_max_acw_time":null,"duration":18631194,"task_id":0}'
+check GET /v3/interactions/full/210614222408193_ACD_00001 200 "=$full"
+check GET /v3/interactions/210614222408193_ACD_00001 200 '^{"idInteraccion":"210614222408193_ACD_00001",'
+check GET /v3/campaigns/002 200 '^{"idCampania":2,"Nombre":"ChatBot",'
+check GET /v3/agents/8 200 '~,"Costo":0,"Legajo":null,'
+check GET /v3/parameters/incoming/812 200 '^[{"ParametroTareaEntrada_idTarea":812,"ParametroTareaEntrada_NombreParametro":"Celular",'
+check GET /v3/parameters/outgoing/2147483646 200 '=[]'
+check GET /v3/agents/abc 400 '^{"type":"about:blank","title":"Bad Request","status":400,'
+check GET "/v3/interactions/%27abc" 400 '^{"type":"about:blank","title":"Bad Request",'
+
+value="smoke-$(date +%s%N)"
+check POST /v3/parameters/outgoing '20[01]' '=ok' -H 'content-type: application/json' -d "{\"task_id\":999999,\"key\":\"smoke\",\"value\":\"$value\"}"
+check GET /v3/parameters/outgoing/999999 200 "=[{\"ParametroTareaSalida_idTarea\":999999,\"ParametroTareaSalida_NombreParametro\":\"smoke\",\"ParametroTareaSalida_Valor\":\"$value\"}]"
+check POST /v3/parameters/outgoing 415 '~"status":415' -H 'content-type: text/plain' -d 'x'
+
+check GET /v3/agents/8/ 404 '={"type":"about:blank","title":"Not Found","status":404,"detail":"no route matches GET /v3/agents/8/"}'
+check GET /V3/agents/8 404 '~"status":404'
+check GET /nothing/here 404 '~"status":404'
+check GET / 404 '~"status":404'
+check DELETE /v3/agents/8 405 '~"status":405'
+check GET /v3/parameters/outgoing 405 '~"status":405'
+
+headers=$(curl -s -D - -o /dev/null -H 'x-request-id: smoke-123' "$base/v3/nothing")
+grep -qi '^x-request-id: smoke-123' <<<"$headers" || { echo "FAIL x-request-id not echoed on the catch-all"; failures=$((failures + 1)); }
+grep -qi '^content-type: application/problem+json' <<<"$headers" || { echo "FAIL catch-all content type"; failures=$((failures + 1)); }
+
+if ((failures > 0)); then
+  echo "watch smoke test: $failures failure(s); emulator log follows"
+  tail -n 40 "$log"
+  exit 1
+fi
+echo "watch smoke test: all checks passed"
