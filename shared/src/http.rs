@@ -63,7 +63,7 @@ pub async fn handle_unmatched(request: Request) -> Result<Response<Body>, Infall
     let span = tracing::info_span!("request", request_id = %request_id, route = "unknown-route");
     async {
         let started = Instant::now();
-        let error = routes::unmatched(request.method(), request.raw_http_path());
+        let error = routes::unmatched(request.method(), request_path(&request));
         finish(&request, &request_id, Err(error), started)
     }
     .instrument(span)
@@ -72,7 +72,7 @@ pub async fn handle_unmatched(request: Request) -> Result<Response<Body>, Infall
 
 async fn dispatch(state: &AppState, route: Route, request: &Request) -> Result<Reply, ApiError> {
     let parameter = path_parameter(route, request);
-    let id = || parameter.ok_or_else(|| routes::unmatched(request.method(), request.raw_http_path()));
+    let id = || parameter.ok_or_else(|| routes::unmatched(request.method(), request_path(request)));
     match route {
         Route::GetOutgoingParameters => handlers::get_outgoing_parameters(state, id()?).await,
         Route::GetIncomingParameters => handlers::get_incoming_parameters(state, id()?).await,
@@ -86,6 +86,15 @@ async fn dispatch(state: &AppState, route: Route, request: &Request) -> Result<R
     }
 }
 
+/// The path as the gateway received it (`rawPath`), or the URI's path when the request did
+/// not come through a gateway event.
+pub fn request_path(request: &Request) -> &str {
+    match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
+    }
+}
+
 /// The route's path parameter: from the gateway's `pathParameters` when it matched the
 /// route, else from the raw path (a hand-written event, or a router that fills none).
 fn path_parameter(route: Route, request: &Request) -> Option<&str> {
@@ -93,7 +102,7 @@ fn path_parameter(route: Route, request: &Request) -> Option<&str> {
     request
         .path_parameters_ref()
         .and_then(|parameters| parameters.first(name))
-        .or_else(|| route.match_path(request.raw_http_path()).flatten())
+        .or_else(|| route.match_path(request_path(request)).flatten())
 }
 
 fn finish(
@@ -115,7 +124,7 @@ fn finish(
     }
     tracing::info!(
         method = %request.method(),
-        path = %request.raw_http_path(),
+        path = %request_path(request),
         status = response.status().as_u16(),
         elapsed_us = started.elapsed().as_micros() as u64,
         "request served"
