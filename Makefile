@@ -42,7 +42,7 @@ lint:
 
 # Installs cargo-lambda from PyPI when it is missing or older than CARGO_LAMBDA_MIN.
 cargo-lambda:
-	@have=$$(cargo-lambda --version 2>&1 | grep -o '^cargo-lambda [0-9.]*' | awk '{print $$2}'); \
+	@have=$$(cargo lambda -V 2>&1 | grep -o '^cargo-lambda [0-9.]*' | awk '{print $$2}'); \
 	if [ -z "$$have" ] || [ "$$(printf '%s\n' "$(CARGO_LAMBDA_MIN)" "$$have" | sort -V | head -n1)" != "$(CARGO_LAMBDA_MIN)" ]; then \
 		echo "installing cargo-lambda >= $(CARGO_LAMBDA_MIN) from PyPI (found: $${have:-none})"; \
 		python3 -m pip install --quiet --disable-pip-version-check 'cargo-lambda>=$(CARGO_LAMBDA_MIN)' || exit 1; \
