@@ -12,7 +12,7 @@ pub struct AppState {
     pub db: Database,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum ConfigError {
     #[error(
         "DATABASE_URL is not set: set it to a postgres://… URL (production) or a sqlite:… URL \
@@ -26,6 +26,14 @@ pub enum ConfigError {
     InvalidDatabaseUrl { engine: &'static str, reason: String },
     #[error("{name} must be {rule} (got '{value}')")]
     InvalidSetting { name: &'static str, rule: &'static str, value: String },
+}
+
+/// A function's `main` returns this error, and Rust prints a returned error with `Debug`:
+/// make that the sentence, not the variant name.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl AppState {
