@@ -12,12 +12,17 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run test seed unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
 	@echo "make test   - unit, contract (SQLite; PostgreSQL when TEST_DATABASE_URL is set) and emulator tests"
 	@echo "make seed   - migrate DATABASE_URL (either engine) and load the demo rows; safe to rerun"
+	@echo "make serve  - every route from one process (release build) at http://localhost:8080 (PORT)"
+
+serve:
+	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
+	DATABASE_URL='$(DATABASE_URL)' cargo run --release -p shared --bin serve
 
 run: cargo-lambda
 	@DATABASE_URL=$(LOCAL_DATABASE_URL) cargo run --quiet -p shared --bin seed
@@ -32,7 +37,8 @@ unit-and-contract:
 	cargo test --workspace --locked
 
 smoke: cargo-lambda
-	bash tests/watch-smoke.sh
+	bash tests/smoke/watch.sh
+	bash tests/smoke/serve.sh
 
 fmt:
 	cargo fmt --all -- --check

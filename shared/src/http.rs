@@ -49,12 +49,22 @@ pub async fn handle(state: &AppState, route: Route, request: Request) -> Result<
         let outcome = if request.method() != route.method() {
             Err(ApiError::MethodNotAllowed { method: request.method().to_string(), allow: route.method_name() })
         } else {
-            dispatch(state, route, &request).await
+            call_handler(state, route, &request).await
         };
         finish(&request, &request_id, outcome, started)
     }
     .instrument(span)
     .await
+}
+
+/// Serves any request in one process: the route its method and path select, else the
+/// catch-all. For front ends that receive every path (the `serve` binary); behind API
+/// Gateway, the gateway does this routing and each function calls [`handle`] directly.
+pub async fn dispatch(state: &AppState, request: Request) -> Result<Response<Body>, Infallible> {
+    match Route::find(request.method(), request_path(&request)) {
+        Some(route) => handle(state, route, request).await,
+        None => handle_unmatched(request).await,
+    }
 }
 
 /// Serves a request that no route takes (the `$default` route): 404, or 405 with `Allow`.
@@ -70,7 +80,7 @@ pub async fn handle_unmatched(request: Request) -> Result<Response<Body>, Infall
     .await
 }
 
-async fn dispatch(state: &AppState, route: Route, request: &Request) -> Result<Reply, ApiError> {
+async fn call_handler(state: &AppState, route: Route, request: &Request) -> Result<Reply, ApiError> {
     let parameter = path_parameter(route, request);
     let id = || parameter.ok_or_else(|| routes::unmatched(request.method(), request_path(request)));
     match route {

@@ -1,7 +1,8 @@
 //! Everything the `/v3` functions share. A function's `main` builds an [`AppState`] once
 //! and hands each request to [`handle`] with its [`Route`]; the catch-all function hands
-//! unmatched requests to [`handle_unmatched`]. Any other front end (a one-process server,
-//! the tests) calls the same two functions, so no route's logic exists twice.
+//! unmatched requests to [`handle_unmatched`]. The one-process server (`serve`) hands every
+//! request to [`dispatch`], which picks between those two; the tests call the same
+//! functions, so no route's logic exists twice.
 
 pub mod config;
 pub mod db;
@@ -19,5 +20,5 @@ pub mod validation;
 
 pub use config::{AppState, ConfigError};
 pub use error::ApiError;
-pub use http::{handle, handle_unmatched};
+pub use http::{dispatch, handle, handle_unmatched};
 pub use routes::Route;

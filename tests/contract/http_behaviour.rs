@@ -155,3 +155,24 @@ async fn known_path_with_another_method_is_405_with_allow() {
     reply.problem(405);
     assert_eq!(reply.header("allow"), Some("POST"));
 }
+
+#[tokio::test]
+async fn one_process_dispatch_sends_each_path_to_its_route_and_the_rest_to_the_catch_all() {
+    let api = TestApi::sqlite().await;
+    for (file, status) in [
+        ("get-agent", 200),
+        ("get-campaign-leading-zeros", 200),
+        ("get-interaction", 200),
+        ("get-full-interaction", 200),
+        ("get-outgoing-parameters", 200),
+        ("get-incoming-parameters", 200),
+        ("put-outgoing-parameters", 201),
+        ("unknown-route", 404),
+        ("unknown-route-wrong-method", 405),
+    ] {
+        // No pathParameters: `serve` has only the method and the path.
+        let request = Event::load(file).without_path_parameters().request();
+        let reply = crate::support::Reply::from(shared::dispatch(&api.state, request).await.unwrap());
+        assert_eq!(reply.status, status, "{file}: {}", reply.body);
+    }
+}
