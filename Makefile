@@ -12,13 +12,15 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed bench dataset unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
 	@echo "make test   - unit, contract (SQLite; PostgreSQL when TEST_DATABASE_URL is set) and emulator tests"
 	@echo "make seed   - migrate DATABASE_URL (either engine) and load the demo rows; safe to rerun"
 	@echo "make serve  - every route from one process (release build) at http://localhost:8080 (PORT)"
+	@echo "make bench  - the benchmark (PostgreSQL on loopback): prints the table, writes BENCHMARKS.md"
+	@echo "make dataset ROWS=N - fill DATABASE_URL (either engine) with N interactions and ~2N parameters"
 
 serve:
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
@@ -55,3 +57,29 @@ cargo-lambda:
 		hash -r; \
 		command -v cargo-lambda >/dev/null || { echo "cargo-lambda installed but not on PATH: add Python's script folder to PATH"; exit 1; }; \
 	fi
+
+# --- Benchmark (issue: measured speed) ---------------------------------------------------
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BENCH_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/v3_bench
+BENCH_ROWS ?= 1000000
+BENCH_SCALE_LABEL ?= 1M
+BENCH_INVOCATIONS ?= 1000
+ROWS ?= 1000000
+
+dataset:
+	cargo build --release --quiet -p bench --bin dataset
+	DATABASE_URL='$(DATABASE_URL)' ROWS='$(ROWS)' $(TARGET_DIR)/release/dataset
+
+bench:
+	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "bench needs wrk (apt-get install wrk)"; exit 1; }
+	@command -v pgbench >/dev/null || { echo "bench needs pgbench (PostgreSQL's client tools)"; exit 1; }
+	@python3 -c 'import matplotlib' 2>/dev/null || python3 -m pip install --quiet matplotlib
+	cargo build --release --workspace --bins
+	psql '$(BENCH_ADMIN_URL)' -qc 'DROP DATABASE IF EXISTS v3_bench WITH (FORCE)' -c 'CREATE DATABASE v3_bench'
+	DATABASE_URL='$(BENCH_DATABASE_URL)' $(TARGET_DIR)/release/seed
+	$(TARGET_DIR)/release/bench measure --label demo --database-url '$(BENCH_DATABASE_URL)' --bin-dir $(TARGET_DIR)/release --invocations $(BENCH_INVOCATIONS)
+	DATABASE_URL='$(BENCH_DATABASE_URL)' ROWS='$(BENCH_ROWS)' $(TARGET_DIR)/release/dataset
+	$(TARGET_DIR)/release/bench measure --label $(BENCH_SCALE_LABEL) --database-url '$(BENCH_DATABASE_URL)' --bin-dir $(TARGET_DIR)/release --invocations $(BENCH_INVOCATIONS)
+	python3 bench/chart.py bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json docs/bench-latency.png
+	$(TARGET_DIR)/release/bench report bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json --chart docs/bench-latency.png --out BENCHMARKS.md

@@ -9,4 +9,5 @@ mod http_behaviour;
 mod interactions;
 mod parameters;
 mod project_layout;
+mod query_plans;
 mod writes;

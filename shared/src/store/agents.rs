@@ -10,7 +10,7 @@ macro_rules! columns {
     };
 }
 
-const FIND: &str = concat!("SELECT ", columns!(), r#" FROM "Agentes" WHERE "idAgente" = $1"#);
+pub const FIND: &str = concat!("SELECT ", columns!(), r#" FROM "Agentes" WHERE "idAgente" = $1"#);
 
 const INSERT: &str = concat!(
     r#"INSERT INTO "Agentes" ("#,

@@ -10,11 +10,11 @@ macro_rules! columns {
     };
 }
 
-const FIND: &str = concat!("SELECT ", columns!(), r#" FROM "Interacciones" WHERE "idInteraccion" = $1"#);
+pub const FIND: &str = concat!("SELECT ", columns!(), r#" FROM "Interacciones" WHERE "idInteraccion" = $1"#);
 
 /// One round trip: the interaction and every lookup it references, each a primary-key
 /// join. LEFT JOINs keep the interaction when a reference is null or dangling.
-const FIND_FULL: &str = r#"
+pub const FIND_FULL: &str = r#"
 SELECT i."idInteraccion"          AS id,
        i."Inicio"                 AS started_at,
        i."idCRM"                  AS crm_id,

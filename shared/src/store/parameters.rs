@@ -4,15 +4,15 @@ use crate::db::Database;
 use crate::models::{Direction, OutgoingParameterWrite, TaskParameter, TaskParameters};
 use crate::with_pool;
 
-const LIST_INCOMING: &str =
+pub const LIST_INCOMING: &str =
     r#"SELECT "idTarea", "NombreParametro", "Valor" FROM "ParametroTareaEntrada" WHERE "idTarea" = $1"#;
-const LIST_OUTGOING: &str =
+pub const LIST_OUTGOING: &str =
     r#"SELECT "idTarea", "NombreParametro", "Valor" FROM "ParametroTareaSalida" WHERE "idTarea" = $1"#;
 
 /// PostgreSQL: the whole batch in one statement, hence one round trip and atomic by itself.
 /// Rows are locked in key order, so two batches over the same keys cannot deadlock; and
 /// `xmax = 0` holds exactly for rows this statement inserted rather than updated.
-const UPSERT_OUTGOING_POSTGRES: &str = r#"
+pub const UPSERT_OUTGOING_POSTGRES: &str = r#"
 INSERT INTO "ParametroTareaSalida" ("idTarea", "NombreParametro", "Valor")
 SELECT task, name, value FROM UNNEST($1::int4[], $2::text[], $3::text[]) AS batch(task, name, value)
  ORDER BY task, name

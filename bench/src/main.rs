@@ -1,0 +1,139 @@
+//! `make bench`: measures the real release binaries and prints/writes the figures.
+//!
+//! - `bench measure --label L --database-url URL [options]` runs every function under the
+//!   Runtime API emulator (cold starts, first invocation, warm p50/p99, RSS), the same SQL
+//!   through a bare client (the floor), and wrk against `serve` with pgbench beside it;
+//!   writes `bench-results/L.json`.
+//! - `bench report RUN.json... --out BENCHMARKS.md` prints the tables and writes the report.
+//!
+//! Figures are printed, never asserted: the machines are shared and noisy.
+
+mod emulator;
+mod load;
+mod measure;
+mod report;
+mod results;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sqlx::{Connection, PgConnection};
+
+use crate::results::{FunctionFigures, Run};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("measure") => measure_command(&args[1..]).await,
+        Some("report") => report::report_command(&args[1..]),
+        _ => {
+            Err("usage: bench measure --label L --database-url URL [--bin-dir D] [--invocations N] [--cold-starts N] \
+                  [--load-seconds S] [--connections C] [--out F] | bench report RUN.json... --out BENCHMARKS.md"
+                .into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn option(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|arg| arg == name).and_then(|index| args.get(index + 1)).cloned()
+}
+
+fn number<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, String> {
+    option(args, name).map_or(Ok(default), |text| text.parse().map_err(|_| format!("{name} takes a number")))
+}
+
+async fn measure_command(args: &[String]) -> Result<(), String> {
+    let label = option(args, "--label").ok_or("--label is required")?;
+    let database_url = option(args, "--database-url").ok_or("--database-url (PostgreSQL) is required")?;
+    let bin_dir = PathBuf::from(option(args, "--bin-dir").unwrap_or_else(|| "target/release".into()));
+    let events = PathBuf::from(option(args, "--events").unwrap_or_else(|| "events".into()));
+    let invocations: usize = number(args, "--invocations", 1000)?;
+    let cold_starts: usize = number(args, "--cold-starts", 5)?;
+    let plan =
+        load::LoadPlan { connections: number(args, "--connections", 16)?, seconds: number(args, "--load-seconds", 5)? };
+    let out = PathBuf::from(option(args, "--out").unwrap_or_else(|| format!("bench-results/{label}.json")));
+    let work = std::env::temp_dir().join(format!("v3-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).map_err(|error| error.to_string())?;
+
+    let (interactions, parameters) = table_sizes(&database_url).await?;
+    println!(
+        "[{label}] {interactions} interactions, {parameters} parameters; {invocations} warm invocations per function"
+    );
+    let mut functions = Vec::new();
+    for subject in measure::subjects() {
+        let binary = bin_dir.join(subject.function);
+        let event_path = events.join(format!("{}.json", subject.event_file));
+        let event =
+            std::fs::read_to_string(&event_path).map_err(|error| format!("{}: {error}", event_path.display()))?;
+        let run = measure::run_function(&binary, &event, &database_url, cold_starts, invocations)
+            .await
+            .map_err(|error| format!("{}: {error}", subject.function))?;
+        let floor = match subject.floor {
+            Some(floor) => measure::run_floor(&database_url, floor, invocations).await?,
+            None => Vec::new(),
+        };
+        let (init_ms, first_invocation_ms, warm_p50_us, warm_p99_us, floor_p50_us, floor_p99_us) =
+            measure::summarize(&run, &floor);
+        let figures = FunctionFigures {
+            function: subject.function.to_owned(),
+            init_ms,
+            first_invocation_ms,
+            warm_p50_us,
+            warm_p99_us,
+            floor_p50_us,
+            floor_p99_us,
+            rss_mb: run.rss_kb as f64 / 1024.0,
+            binary_bytes: std::fs::metadata(&binary).map(|meta| meta.len()).unwrap_or(0),
+        };
+        println!(
+            "  {:<24} init {:>6.2} ms  first {:>6.2} ms  warm p50 {:>7.1} µs p99 {:>7.1} µs  floor p50 {:>7.1} µs  rss {:>5.1} MB",
+            figures.function, init_ms, first_invocation_ms, warm_p50_us, warm_p99_us, floor_p50_us, figures.rss_mb
+        );
+        functions.push(figures);
+    }
+    let serve = bin_dir.join("serve");
+    let load = load::load_serve(&serve, &database_url, &plan, &work).await?;
+    for figures in &load {
+        println!(
+            "  serve {:<24} {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  non-2xx {}",
+            figures.route, figures.requests_per_s, figures.p50_ms, figures.p99_ms, figures.non_2xx
+        );
+    }
+    let pgbench = load::pgbench(&database_url, &plan, &work).await?;
+    println!("  pgbench -M prepared -c{} full interaction: {:.0} tps", pgbench.clients, pgbench.transactions_per_s);
+
+    let run = Run { label, interactions, parameters, invocations, functions, load, pgbench: Some(pgbench) };
+    if let Some(folder) = out.parent() {
+        std::fs::create_dir_all(folder).map_err(|error| error.to_string())?;
+    }
+    std::fs::write(&out, serde_json::to_string_pretty(&run).expect("figures serialize"))
+        .map_err(|error| error.to_string())?;
+    let _ = std::fs::remove_dir_all(&work);
+    println!("[{}] written to {}", run.label, out.display());
+    Ok(())
+}
+
+async fn table_sizes(database_url: &str) -> Result<(i64, i64), String> {
+    let mut connection = PgConnection::connect(database_url).await.map_err(|error| format!("PostgreSQL: {error}"))?;
+    let count = |table: &'static str| format!(r#"SELECT COUNT(*) FROM "{table}""#);
+    let interactions: i64 =
+        sqlx::query_scalar(&count("Interacciones")).fetch_one(&mut connection).await.map_err(|e| e.to_string())?;
+    let incoming: i64 = sqlx::query_scalar(&count("ParametroTareaEntrada"))
+        .fetch_one(&mut connection)
+        .await
+        .map_err(|e| e.to_string())?;
+    let outgoing: i64 = sqlx::query_scalar(&count("ParametroTareaSalida"))
+        .fetch_one(&mut connection)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((interactions, incoming + outgoing))
+}

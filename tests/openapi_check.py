@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Checks openapi.yaml against the contract and the handlers' route table.
+
+1. The spec's (method, path) pairs equal exactly the routes of docs/CONTRACT.md section 1.
+2. They equal the route table in shared/src/routes.rs (`path_template` and `method_name`).
+3. Each operation's path parameters are the template's, and a few rules the contract makes
+   about every response hold in the spec (x-request-id everywhere, ETag on GET 200/304,
+   Retry-After on 503, problem+json for errors, Allow on the 405 response).
+4. The id patterns accept and refuse what shared/src/validation.rs does, on boundary cases.
+
+Prints what it checked; exits 1 on any mismatch. Needs PyYAML (`pip install pyyaml`).
+"""
+
+import re
+import sys
+from pathlib import Path
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover
+    sys.exit("openapi_check: PyYAML is missing; run: python3 -m pip install pyyaml")
+
+ROOT = Path(__file__).resolve().parent.parent
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+failures = []
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def show(routes):
+    return "\n".join(f"       {method:4} {path}" for method, path in sorted(routes, key=lambda r: (r[1], r[0])))
+
+
+def contract_routes():
+    """The table of CONTRACT.md section 1: | method | path | function | success |."""
+    text = (ROOT / "docs/CONTRACT.md").read_text(encoding="utf-8")
+    section = text.split("## 1. Routes", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|\s*(GET|POST|PUT|PATCH|DELETE)\s*\|\s*`([^`]+)`\s*\|", section, re.M)
+    return {(method, path) for method, path in rows}
+
+
+def match_arms(source, function):
+    """The `Route::Variant => "literal"` arms (and a `_ => "literal"` default) of one fn."""
+    body = re.search(r"fn " + function + r"\(self\)[^{]*\{(.*?)\n    \}", source, re.S)
+    if not body:
+        sys.exit(f"openapi_check: fn {function} not found in shared/src/routes.rs")
+    arms = dict(re.findall(r"Route::(\w+)\s*=>\s*\"([^\"]+)\"", body.group(1)))
+    default = re.search(r"\b_\s*=>\s*\"([^\"]+)\"", body.group(1))
+    return arms, default.group(1) if default else None
+
+
+def handler_routes():
+    source = (ROOT / "shared/src/routes.rs").read_text(encoding="utf-8")
+    all_block = re.search(r"pub const ALL: \[Route; (\d+)\] = \[(.*?)\];", source, re.S)
+    variants = re.findall(r"Route::(\w+)", all_block.group(2))
+    check(len(variants) == int(all_block.group(1)), f"routes.rs: Route::ALL lists {len(variants)} routes")
+    paths, _ = match_arms(source, "path_template")
+    methods, default_method = match_arms(source, "method_name")
+    check(set(paths) == set(variants), "routes.rs: path_template has one arm per route of Route::ALL")
+    routes = set()
+    for variant in variants:
+        method = methods.get(variant, default_method)
+        if method is None or variant not in paths:
+            check(False, f"routes.rs: no method or path for Route::{variant}")
+            continue
+        routes.add((method, paths[variant]))
+    return routes
+
+
+def spec_routes(spec):
+    return {
+        (method.upper(), path)
+        for path, item in spec.get("paths", {}).items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def resolve(spec, node):
+    while isinstance(node, dict) and "$ref" in node:
+        target = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def headers_of(spec, response):
+    return {name.lower() for name in resolve(spec, response).get("headers", {})}
+
+
+def check_operations(spec):
+    for path, item in spec["paths"].items():
+        template_params = set(re.findall(r"\{(\w+)\}", path))
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            parameters = [resolve(spec, p) for p in operation.get("parameters", [])]
+            in_path = {p["name"] for p in parameters if p["in"] == "path"}
+            check(in_path == template_params, f"{where}: path parameters {sorted(in_path)} match the template")
+            for parameter in parameters:
+                if parameter["in"] == "path":
+                    check(parameter.get("required") is True, f"{where}: path parameter {parameter['name']} is required")
+            responses = operation["responses"]
+            missing = [s for s, r in responses.items() if "x-request-id" not in headers_of(spec, r)]
+            check(not missing, f"{where}: every response ({', '.join(responses)}) declares x-request-id")
+            errors = [s for s in responses if s.startswith(("4", "5"))]
+            not_problem = [
+                s for s in errors if list(resolve(spec, responses[s]).get("content", {})) != ["application/problem+json"]
+            ]
+            check(errors and not not_problem, f"{where}: errors {', '.join(errors)} are application/problem+json")
+            check("503" in responses and "retry-after" in headers_of(spec, responses["503"]), f"{where}: 503 with Retry-After")
+            check("500" in responses, f"{where}: 500 declared")
+            if method == "get":
+                names = {resolve(spec, p)["name"].lower() for p in operation.get("parameters", [])}
+                check("if-none-match" in names, f"{where}: If-None-Match request header")
+                check(
+                    all("etag" in headers_of(spec, responses.get(s, {})) for s in ("200", "304")),
+                    f"{where}: 200 and 304 carry ETag",
+                )
+                check("304" in responses and not resolve(spec, responses["304"]).get("content"), f"{where}: 304 has no body")
+            else:
+                check({"200", "201", "413", "415"} <= set(responses), f"{where}: 200, 201, 413 and 415 declared")
+    not_allowed = spec["components"]["responses"].get("MethodNotAllowed", {})
+    check("allow" in headers_of(spec, not_allowed), "components: the 405 response declares Allow")
+
+
+def numeric_id_ok(text):
+    """shared/src/validation.rs parse_digits: digits only, leading zeros, 0..=2147483647."""
+    return bool(text) and text.isascii() and text.isdigit() and int(text) <= 2147483647
+
+
+def check_patterns(spec):
+    schemas = spec["components"]["schemas"]
+    numeric = re.compile(schemas["NumericId"]["pattern"])
+    cases = ["0", "00", "8", "002", "812", "999999999", "1000000000", "1999999999", "2000000000", "2099999999",
+             "2100000000", "2139999999", "2140000000", "2146999999", "2147000000", "2147399999", "2147400000",
+             "2147479999", "2147480000", "2147482999", "2147483000", "2147483599", "2147483600", "2147483639",
+             "2147483640", "2147483646", "2147483647", "2147483648", "2147483649", "2147483650", "2147483700",
+             "2147484000", "2147490000", "2147500000", "2148000000", "2150000000", "2200000000", "3000000000",
+             "9999999999", "10000000000", "0002147483647", "0002147483648", "", "-1", "+1", " 1", "1 ", "1.0",
+             "1e3", "0x10", "abc", "\u0661", "\uff11"]
+    cases += [str(n) for n in range(0, 2147483647, 104729)]
+    wrong = [c for c in cases if bool(numeric.fullmatch(c)) != numeric_id_ok(c)]
+    check(not wrong, f"NumericId pattern agrees with the id parser on {len(cases)} boundary cases {wrong or ''}")
+    interaction = re.compile(schemas["InteractionId"]["pattern"])
+    good = ["210614222408193_ACD_00001", "a.b-c_D", "x" * 64, "full", "."]
+    bad = ["", "x" * 65, "a b", "a/b", "ñ", "a%20b", "'abc"]
+    check(
+        all(interaction.fullmatch(c) for c in good) and not any(interaction.fullmatch(c) for c in bad),
+        f"InteractionId pattern accepts {len(good)} and refuses {len(bad)} cases as the validator does",
+    )
+
+
+def main():
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    check(str(spec.get("openapi", "")).startswith("3.1"), f"openapi.yaml is OpenAPI {spec.get('openapi')}")
+    in_spec = spec_routes(spec)
+    in_contract = contract_routes()
+    in_handlers = handler_routes()
+    print(f"contract (docs/CONTRACT.md section 1): {len(in_contract)} routes")
+    print(f"handlers (shared/src/routes.rs):       {len(in_handlers)} routes")
+    print(f"spec (openapi.yaml):                   {len(in_spec)} operations")
+    print(show(in_spec))
+    check(len(in_contract) == 7, "the contract lists 7 routes")
+    check(in_spec == in_contract, "spec operations == contract routes"
+          + (f"\n     only in spec: {sorted(in_spec - in_contract)}\n     only in contract: {sorted(in_contract - in_spec)}"
+             if in_spec != in_contract else ""))
+    check(in_spec == in_handlers, "spec operations == handler route table"
+          + (f"\n     only in spec: {sorted(in_spec - in_handlers)}\n     only in routes.rs: {sorted(in_handlers - in_spec)}"
+             if in_spec != in_handlers else ""))
+    check_operations(spec)
+    check_patterns(spec)
+    if failures:
+        print(f"openapi check: {len(failures)} failure(s)")
+        return 1
+    print("openapi check: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
