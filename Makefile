@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed bench dataset unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed bench dataset template-check unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -33,7 +33,7 @@ run: cargo-lambda
 seed:
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
 
-test: fmt unit-and-contract smoke
+test: fmt unit-and-contract smoke template-check
 
 unit-and-contract:
 	cargo test --workspace --locked
@@ -44,6 +44,13 @@ smoke: cargo-lambda
 
 fmt:
 	cargo fmt --all -- --check
+
+# template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.
+template-check:
+	@command -v cfn-lint >/dev/null && command -v sam >/dev/null || python3 -m pip install --quiet --disable-pip-version-check cfn-lint aws-sam-cli
+	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 cfn-lint template.yaml
+	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
+	python3 tests/template_check.py
 
 lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -121,14 +121,13 @@ fn finish(
     outcome: Result<Reply, ApiError>,
     started: Instant,
 ) -> Result<Response<Body>, Infallible> {
-    let response = match outcome {
+    let mut response = match outcome {
         Ok(reply) => reply_response(request.headers(), reply),
         Err(error) => {
             error.log();
             error_response(&error)
         }
     };
-    let mut response = response;
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }

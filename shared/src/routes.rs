@@ -107,8 +107,7 @@ impl Route {
 /// Why no route takes a request: 405 with `Allow` when the path belongs to a route under
 /// another method, else 404.
 pub fn unmatched(method: &Method, path: &str) -> ApiError {
-    let allowed: Vec<&Route> = Route::ALL.iter().filter(|route| route.match_path(path).is_some()).collect();
-    match allowed.first() {
+    match Route::ALL.iter().find(|route| route.match_path(path).is_some()) {
         // No path is shared by two routes, so a known path has exactly one method.
         Some(route) => ApiError::MethodNotAllowed { method: method.to_string(), allow: route.method_name() },
         None => {
