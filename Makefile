@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed bench dataset template-check unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed bench dataset template-check reliability unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -33,7 +33,7 @@ run: cargo-lambda
 seed:
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
 
-test: fmt unit-and-contract smoke template-check
+test: fmt unit-and-contract smoke template-check reliability
 
 unit-and-contract:
 	cargo test --workspace --locked
@@ -44,6 +44,12 @@ smoke: cargo-lambda
 
 fmt:
 	cargo fmt --all -- --check
+
+# Bad input at scale: the OpenAPI spec checked against the contract and the route table,
+# then schemathesis (>= 1000 generated requests per engine) against `serve`.
+reliability:
+	python3 tests/openapi_check.py
+	bash tests/schemathesis.sh
 
 # template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.
 template-check:

@@ -9,6 +9,7 @@
 4. The id patterns accept and refuse what shared/src/validation.rs does, on boundary cases.
 
 Prints what it checked; exits 1 on any mismatch. Needs PyYAML (`pip install pyyaml`).
+Usage: python3 tests/openapi_check.py [SPEC]   (default: openapi.yaml at the root)
 """
 
 import re
@@ -94,40 +95,49 @@ def headers_of(spec, response):
 
 
 def check_operations(spec):
+    """One line per operation: the rules every response of that route must follow."""
     for path, item in spec["paths"].items():
         template_params = set(re.findall(r"\{(\w+)\}", path))
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
-            where = f"{method.upper()} {path}"
+            problems, checked = [], []
             parameters = [resolve(spec, p) for p in operation.get("parameters", [])]
             in_path = {p["name"] for p in parameters if p["in"] == "path"}
-            check(in_path == template_params, f"{where}: path parameters {sorted(in_path)} match the template")
-            for parameter in parameters:
-                if parameter["in"] == "path":
-                    check(parameter.get("required") is True, f"{where}: path parameter {parameter['name']} is required")
+            if in_path != template_params or not all(p.get("required") for p in parameters if p["in"] == "path"):
+                problems.append(f"path parameters {sorted(in_path)} are not the template's, all required")
+            checked.append(f"path parameters {sorted(in_path)}")
             responses = operation["responses"]
             missing = [s for s, r in responses.items() if "x-request-id" not in headers_of(spec, r)]
-            check(not missing, f"{where}: every response ({', '.join(responses)}) declares x-request-id")
+            if missing:
+                problems.append(f"no x-request-id on {', '.join(missing)}")
+            checked.append(f"x-request-id on {'/'.join(responses)}")
             errors = [s for s in responses if s.startswith(("4", "5"))]
             not_problem = [
                 s for s in errors if list(resolve(spec, responses[s]).get("content", {})) != ["application/problem+json"]
             ]
-            check(errors and not not_problem, f"{where}: errors {', '.join(errors)} are application/problem+json")
-            check("503" in responses and "retry-after" in headers_of(spec, responses["503"]), f"{where}: 503 with Retry-After")
-            check("500" in responses, f"{where}: 500 declared")
+            if not_problem or not {"400", "500", "503"} <= set(errors):
+                problems.append(f"errors must include 400/500/503, all problem+json (not: {not_problem})")
+            checked.append(f"problem+json on {'/'.join(errors)}")
+            if "retry-after" not in headers_of(spec, responses.get("503", {})):
+                problems.append("503 without Retry-After")
+            checked.append("Retry-After on 503")
             if method == "get":
-                names = {resolve(spec, p)["name"].lower() for p in operation.get("parameters", [])}
-                check("if-none-match" in names, f"{where}: If-None-Match request header")
-                check(
-                    all("etag" in headers_of(spec, responses.get(s, {})) for s in ("200", "304")),
-                    f"{where}: 200 and 304 carry ETag",
-                )
-                check("304" in responses and not resolve(spec, responses["304"]).get("content"), f"{where}: 304 has no body")
+                names = {p["name"].lower() for p in parameters}
+                if "if-none-match" not in names:
+                    problems.append("no If-None-Match request header")
+                if not all("etag" in headers_of(spec, responses.get(s, {})) for s in ("200", "304")):
+                    problems.append("200 or 304 without ETag")
+                if "304" not in responses or resolve(spec, responses["304"]).get("content"):
+                    problems.append("no 304, or a 304 with a body")
+                checked.append("If-None-Match, ETag on 200/304, empty 304")
             else:
-                check({"200", "201", "413", "415"} <= set(responses), f"{where}: 200, 201, 413 and 415 declared")
+                if not {"200", "201", "413", "415"} <= set(responses):
+                    problems.append("POST must declare 200, 201, 413 and 415")
+                checked.append("200/201 ok, 413, 415")
+            check(not problems, f"{method.upper()} {path}: " + ("; ".join(problems) if problems else ", ".join(checked)))
     not_allowed = spec["components"]["responses"].get("MethodNotAllowed", {})
-    check("allow" in headers_of(spec, not_allowed), "components: the 405 response declares Allow")
+    check("allow" in headers_of(spec, not_allowed), "components.responses.MethodNotAllowed (405) declares Allow")
 
 
 def numeric_id_ok(text):
@@ -158,7 +168,9 @@ def check_patterns(spec):
 
 
 def main():
-    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    spec_path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "openapi.yaml"
+    print(f"checking {spec_path}")
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     check(str(spec.get("openapi", "")).startswith("3.1"), f"openapi.yaml is OpenAPI {spec.get('openapi')}")
     in_spec = spec_routes(spec)
     in_contract = contract_routes()
