@@ -45,11 +45,13 @@ smoke: cargo-lambda
 fmt:
 	cargo fmt --all -- --check
 
-# Bad input at scale: the OpenAPI spec checked against the contract and the route table,
-# then schemathesis (>= 1000 generated requests per engine) against `serve`.
+# Bad input and faults: the OpenAPI spec checked against the contract and the route table,
+# schemathesis (>= 1000 generated requests per engine) against `serve`, then the fault tests
+# (database outage, connection cap, SQLite writers, malformed HTTP).
 reliability:
 	python3 tests/openapi_check.py
 	bash tests/schemathesis.sh
+	python3 tests/faults.py all
 
 # template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.
 template-check:

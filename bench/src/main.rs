@@ -69,7 +69,12 @@ async fn measure_command(args: &[String]) -> Result<(), String> {
         "[{label}] {interactions} interactions, {parameters} parameters; {invocations} warm invocations per function"
     );
     let mut functions = Vec::new();
-    for subject in measure::subjects() {
+    // --only NAME[,NAME]: measure just those functions (and skip the load run), for profiling.
+    let only: Option<Vec<String>> = option(args, "--only").map(|names| names.split(',').map(str::to_owned).collect());
+    for subject in measure::subjects()
+        .into_iter()
+        .filter(|s| only.as_ref().is_none_or(|names| names.iter().any(|n| n == s.function)))
+    {
         let binary = bin_dir.join(subject.function);
         let event_path = events.join(format!("{}.json", subject.event_file));
         let event =
@@ -99,6 +104,9 @@ async fn measure_command(args: &[String]) -> Result<(), String> {
             figures.function, init_ms, first_invocation_ms, warm_p50_us, warm_p99_us, floor_p50_us, figures.rss_mb
         );
         functions.push(figures);
+    }
+    if only.is_some() {
+        return Ok(());
     }
     let serve = bin_dir.join("serve");
     let load = load::load_serve(&serve, &database_url, &plan, &work).await?;

@@ -81,8 +81,21 @@ pub async fn run_function(
     for start in 0..cold_starts {
         let mut emulator = Emulator::start().await.map_err(|error| error.to_string())?;
         let spawned = Instant::now();
-        let mut child = tokio::process::Command::new(binary)
+        // BENCH_WRAPPER (e.g. "valgrind --tool=callgrind") runs the function under a profiler.
+        let wrapper: Vec<String> = std::env::var("BENCH_WRAPPER")
+            .map(|w| w.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+            None => tokio::process::Command::new(binary),
+        };
+        let mut child = command
             .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", emulator.address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -95,7 +108,7 @@ pub async fn run_function(
             .kill_on_drop(true)
             .spawn()
             .map_err(|error| format!("{}: {error}", binary.display()))?;
-        let first_next = tokio::time::timeout(Duration::from_secs(10), emulator.next_call())
+        let first_next = tokio::time::timeout(Duration::from_secs(60), emulator.next_call())
             .await
             .map_err(|_| format!("{}: no `next` within 10 s", binary.display()))?
             .ok_or("emulator closed")?;
@@ -108,14 +121,25 @@ pub async fn run_function(
             }
             run.rss_kb = child.id().map_or(0, resident_kb);
         }
-        let _ = child.kill().await;
+        stop(&mut child).await;
     }
     Ok(run)
 }
 
+/// SIGTERM first (so a profiler around the function can write its report), then SIGKILL.
+async fn stop(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = tokio::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().await;
+        if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_ok() {
+            return;
+        }
+    }
+    let _ = child.kill().await;
+}
+
 /// One invocation: from handing out the event to receiving the function's answer.
 async fn invoke(emulator: &mut Emulator, id: String, event: &str) -> Result<Duration, String> {
-    let (sent, outcome) = tokio::time::timeout(Duration::from_secs(10), emulator.invoke(id, event.to_owned()))
+    let (sent, outcome) = tokio::time::timeout(Duration::from_secs(60), emulator.invoke(id, event.to_owned()))
         .await
         .map_err(|_| "no response within 10 s".to_owned())?
         .ok_or("emulator closed")?;

@@ -424,3 +424,94 @@ mod tests {
         assert!(outgoing_parameters(deep_value.as_bytes()).is_err());
     }
 }
+
+/// Properties over arbitrary input: nothing panics, and every answer is a value or a 400.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn is_bad_request(error: &ApiError) -> bool {
+        matches!(error, ApiError::BadRequest(_))
+    }
+
+    /// JSON-ish documents: every JSON type, nested, with the field names that matter.
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(serde_json::Value::from),
+            ".{0,12}".prop_map(serde_json::Value::from),
+            "[0-9]{1,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("task_id".to_owned()),
+                            Just("key".to_owned()),
+                            Just("value".to_owned()),
+                            ".{0,6}"
+                        ],
+                        inner
+                    ),
+                    0..5
+                )
+                .prop_map(|fields| serde_json::Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn numeric_ids_are_exactly_digits_in_range(raw in "\\PC{0,14}|[0-9%A-Fa-f+-. ]{0,14}") {
+            match numeric_id("task_id", &raw) {
+                Ok(id) => {
+                    let decoded = percent_decode_once(&raw).unwrap();
+                    prop_assert!(decoded.bytes().all(|b| b.is_ascii_digit()));
+                    prop_assert_eq!(decoded.parse::<u64>().unwrap(), id as u64);
+                }
+                Err(error) => prop_assert!(is_bad_request(&error)),
+            }
+        }
+
+        #[test]
+        fn interaction_ids_are_exactly_the_allowed_characters(raw in "\\PC{0,70}|[A-Za-z0-9_.%-]{0,70}") {
+            match interaction_id(&raw) {
+                Ok(id) => prop_assert!(!id.is_empty() && id.len() <= 64
+                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))),
+                Err(error) => prop_assert!(is_bad_request(&error)),
+            }
+        }
+
+        #[test]
+        fn any_bytes_as_a_body_give_writes_or_400(body in prop::collection::vec(any::<u8>(), 0..256)) {
+            if let Err(error) = outgoing_parameters(&body) {
+                prop_assert!(is_bad_request(&error));
+            }
+        }
+
+        #[test]
+        fn any_json_as_a_body_gives_valid_writes_or_400(document in json_value()) {
+            let body = serde_json::to_vec(&document).unwrap();
+            match outgoing_parameters(&body) {
+                Ok(writes) => {
+                    prop_assert!((1..=MAX_BATCH_ITEMS).contains(&writes.len()));
+                    for write in writes {
+                        prop_assert!(write.task_id >= 0);
+                        let key_chars = write.key.chars().count();
+                        prop_assert!((1..=MAX_KEY_CHARS).contains(&key_chars) && !write.key.chars().any(char::is_control));
+                        prop_assert!(write.value.chars().count() <= MAX_VALUE_CHARS && !write.value.contains('\0'));
+                    }
+                }
+                Err(error) => prop_assert!(is_bad_request(&error)),
+            }
+        }
+    }
+}

@@ -9,5 +9,6 @@ mod http_behaviour;
 mod interactions;
 mod parameters;
 mod project_layout;
+mod properties;
 mod query_plans;
 mod writes;

@@ -24,8 +24,11 @@ async fn every_routes_query_is_an_index_lookup_on_postgres() {
         plans.push((route, plan));
     }
     for (route, sql) in [("get-interaction", interactions::FIND), ("get-full-interaction", interactions::FIND_FULL)] {
-        let plan: Vec<String> =
-            sqlx::query_scalar(&explain(sql)).bind("210614222408193_ACD_00001").fetch_all(&mut *connection).await.unwrap();
+        let plan: Vec<String> = sqlx::query_scalar(&explain(sql))
+            .bind("210614222408193_ACD_00001")
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
         plans.push((route, plan));
     }
     let upsert: Vec<String> = sqlx::query_scalar(&explain(parameters::UPSERT_OUTGOING_POSTGRES))

@@ -21,6 +21,8 @@ on_both_engines!(
     post_without_content_type_is_read_as_json,
     base64_encoded_body_is_decoded,
     concurrent_upserts_of_one_key_leave_one_row,
+    a_thousand_concurrent_upserts_over_100_keys_leave_100_rows_each_with_a_written_value,
+    a_thousand_concurrent_inserts_of_distinct_keys_leave_1000_rows,
 );
 
 async fn outgoing(api: &TestApi, task: &str) -> serde_json::Value {
@@ -233,4 +235,45 @@ async fn concurrent_upserts_of_one_key_leave_one_row(api: &TestApi) {
     assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida" WHERE "idTarea" = 31"#).await, 1);
     let value = value_of(&outgoing(api, "31").await, "race").unwrap();
     assert!(value.starts_with('p') && value.contains('-'), "one of the written values: {value}");
+}
+
+/// `count` writes spread over 16 function processes (each its own one-connection pool),
+/// all in flight at once; `write(i)` is the body of the i-th. Returns the statuses.
+async fn concurrently(api: &TestApi, count: usize, write: impl Fn(usize) -> String) -> Vec<u16> {
+    let processes: Vec<std::sync::Arc<shared::AppState>> =
+        (0..16).map(|_| std::sync::Arc::new(api.another_process())).collect();
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let state = processes[i % processes.len()].clone();
+        let event = post(&write(i));
+        tasks.push(tokio::spawn(async move { invoke_with(&state, Route::PutOutgoingParameters, &event).await.status }));
+    }
+    let mut statuses = Vec::with_capacity(count);
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+async fn a_thousand_concurrent_upserts_over_100_keys_leave_100_rows_each_with_a_written_value(api: &TestApi) {
+    let statuses =
+        concurrently(api, 1000, |i| format!(r#"{{"task_id": 50, "key": "key{:03}", "value": "write{i}"}}"#, i % 100))
+            .await;
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 201), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 100, "each key created exactly once");
+    let list = outgoing(api, "50").await;
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 100);
+    for row in rows {
+        let key: usize = row["ParametroTareaSalida_NombreParametro"].as_str().unwrap()[3..].parse().unwrap();
+        let value: usize = row["ParametroTareaSalida_Valor"].as_str().unwrap()[5..].parse().unwrap();
+        assert_eq!(value % 100, key, "key{key:03} holds a value written to it, not to another key");
+    }
+}
+
+async fn a_thousand_concurrent_inserts_of_distinct_keys_leave_1000_rows(api: &TestApi) {
+    let statuses =
+        concurrently(api, 1000, |i| format!(r#"{{"task_id": 51, "key": "key{i:04}", "value": "{i}"}}"#)).await;
+    assert!(statuses.iter().all(|s| *s == 201), "every insert creates: {statuses:?}");
+    assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida" WHERE "idTarea" = 51"#).await, 1000);
 }

@@ -26,6 +26,11 @@ use shared::http::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
 
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of an oversized body is read (and dropped) before answering 413.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+/// Request line and headers above this are refused by hyper with 431 (API Gateway's own
+/// limit is 10 KiB of headers).
+const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -72,6 +77,7 @@ async fn run() -> Result<(), String> {
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 let connection = http1::Builder::new()
+                    .max_buf_size(MAX_HEAD_BYTES)
                     .serve_connection(TokioIo::new(stream), service_fn(move |request| respond(state.clone(), request)));
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
@@ -114,15 +120,19 @@ async fn respond(
     Ok(hyper::Response::from_parts(parts, Full::new(bytes)))
 }
 
-/// Reads at most one byte past the body limit: enough for the handler to answer 413,
-/// without buffering whatever else an oversized upload would send.
+/// Keeps at most one byte past the body limit: enough for the handler to answer 413. The
+/// rest of an oversized upload (up to `DRAIN_LIMIT`) is read and dropped, so a client that
+/// sends its whole body before reading gets the 413 instead of a reset connection.
 async fn read_body(mut body: Incoming) -> Body {
     let mut buffer = Vec::new();
-    while buffer.len() <= MAX_BODY_BYTES {
+    let mut received = 0usize;
+    while received <= DRAIN_LIMIT {
         match body.frame().await {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    buffer.extend_from_slice(&data);
+                    received += data.len();
+                    let room = (MAX_BODY_BYTES + 1).saturating_sub(buffer.len());
+                    buffer.extend_from_slice(&data[..data.len().min(room)]);
                 }
             }
             // A broken upload is answered as whatever arrived; the handler validates it.
