@@ -76,7 +76,8 @@ cargo-lambda:
 # --- Benchmark (issue: measured speed) ---------------------------------------------------
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BENCH_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/v3_bench
+# Loopback: no TLS (the report also prints what TLS adds to a connect).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/v3_bench?sslmode=disable
 BENCH_ROWS ?= 1000000
 BENCH_SCALE_LABEL ?= 1M
 BENCH_INVOCATIONS ?= 1000

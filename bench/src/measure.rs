@@ -102,6 +102,13 @@ pub async fn run_function(
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("DATABASE_URL", database_url)
+            // BENCH_FUNCTION_ENV="K=V K2=V2": extra settings for the functions (e.g. a log level).
+            .envs(
+                std::env::var("BENCH_FUNCTION_ENV")
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|pair| pair.split_once('=')),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -197,4 +204,29 @@ pub fn summarize(run: &FunctionRun, floor: &[Duration]) -> (f64, f64, f64, f64, 
         micros(percentile(floor, 50.0)),
         micros(percentile(floor, 99.0)),
     )
+}
+
+/// Median time to open a connection with `database_url` as given, and with TLS required
+/// (NaN when the server offers no TLS): what a cold start pays before its first query.
+pub async fn connect_times(database_url: &str) -> (f64, f64) {
+    let tls_url = if database_url.contains("sslmode=") {
+        database_url.replace("sslmode=disable", "sslmode=require").replace("sslmode=prefer", "sslmode=require")
+    } else {
+        format!("{database_url}{}sslmode=require", if database_url.contains('?') { '&' } else { '?' })
+    };
+    let mut medians = [f64::NAN, f64::NAN];
+    for (slot, url) in [database_url, tls_url.as_str()].into_iter().enumerate() {
+        let mut samples = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            if let Ok(connection) = PgConnection::connect(url).await {
+                samples.push(started.elapsed());
+                let _ = connection.close().await;
+            }
+        }
+        if !samples.is_empty() {
+            medians[slot] = millis(percentile(&samples, 50.0));
+        }
+    }
+    (medians[0], medians[1])
 }

@@ -65,6 +65,13 @@ fn tables(runs: &[Run]) -> String {
         .unwrap();
         writeln!(
             text,
+            "Opening a PostgreSQL connection: {:.2} ms as configured, {:.2} ms with TLS (`sslmode=require`). \
+             The first invocation after a cold start pays one of these.\n",
+            run.connect_ms, run.connect_tls_ms
+        )
+        .unwrap();
+        writeln!(
+            text,
             "| function | init ms | first invocation ms | warm p50 µs | warm p99 µs | floor p50 µs | overhead p50 µs | RSS MB | binary MB |"
         )
         .unwrap();

@@ -9,6 +9,9 @@ pub struct Run {
     pub interactions: i64,
     pub parameters: i64,
     pub invocations: usize,
+    /// A new PostgreSQL connection with the URL as given, and with TLS, median of 5.
+    pub connect_ms: f64,
+    pub connect_tls_ms: f64,
     pub functions: Vec<FunctionFigures>,
     pub load: Vec<LoadFigures>,
     pub pgbench: Option<PgbenchFigures>,
