@@ -79,21 +79,14 @@ impl Route {
 
     /// Matches `path` (case-sensitive, no trailing slash) against the template; on a match,
     /// returns the path parameter's segment as sent (still percent-encoded, if it was).
+    /// Every template is a literal, optionally followed by one `{parameter}` segment.
     pub fn match_path<'p>(self, path: &'p str) -> Option<Option<&'p str>> {
-        let mut parameter = None;
-        let mut template = self.path_template().split('/');
-        let mut segments = path.split('/');
-        loop {
-            match (template.next(), segments.next()) {
-                (None, None) => return Some(parameter),
-                (Some(expected), Some(segment)) if expected.starts_with('{') => {
-                    if segment.is_empty() {
-                        return None;
-                    }
-                    parameter = Some(segment);
-                }
-                (Some(expected), Some(segment)) if expected == segment => {}
-                _ => return None,
+        let template = self.path_template();
+        match template.find('{') {
+            None => (path == template).then_some(None),
+            Some(start) => {
+                let segment = path.strip_prefix(&template[..start])?;
+                (!segment.is_empty() && !segment.contains('/')).then_some(Some(segment))
             }
         }
     }

@@ -31,17 +31,22 @@ impl fmt::Display for Timestamp {
         }
         // A leap second carries nanoseconds ≥ 1e9: print it as .999 rather than .1000.
         let millis = (at.nanosecond() / 1_000_000).min(999);
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            at.year(),
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second(),
-            millis
-        )
+        // Written digit by digit into a fixed buffer: this runs for every timestamp served.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for index in (at..at + width).rev() {
+                text[index] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, at.year() as u32);
+        put(5, 2, at.month());
+        put(8, 2, at.day());
+        put(11, 2, at.hour());
+        put(14, 2, at.minute());
+        put(17, 2, at.second());
+        put(20, 3, millis);
+        f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 

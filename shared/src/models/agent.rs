@@ -7,37 +7,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 
-/// A row of `Agentes`, as stored (`GET /v3/agents/{id}`, CONTRACT 3.5).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Agent {
-    pub idAgente: i32,
-    pub Nombre: String,
-    pub idGrupo: Option<i32>,
-    pub idPerfil: Option<i32>,
-    pub Usuario: Option<String>,
-    pub Superusuario: i32,
-    pub LoginId: Option<String>,
-    pub idPerfilAgente: Option<i32>,
-    pub Costo: Cost,
-    pub Legajo: Option<String>,
-    pub email: Option<String>,
-    pub Direccion: Option<String>,
-    pub TelefonoCasa: Option<String>,
-    pub TelefonoCelular: Option<String>,
-    pub Activo: i32,
-    pub TieneFoto: i32,
-    pub UltimoCambioFoto: Option<Timestamp>,
-    pub FechaAlta: Timestamp,
-    pub FechaBaja: Option<Timestamp>,
-    pub ModoAutenticacion: i32,
-    pub Token: i32,
-    pub rol: Option<String>,
-    pub Photo: Option<AgentPhoto>,
-    pub ContentType: Option<String>,
-    pub usuarioMIM: Option<String>,
-    pub esUsuario: i32,
-    pub esAgente: i32,
-    pub Migrado: i32,
+row_by_position! {
+    /// A row of `Agentes`, as stored (`GET /v3/agents/{id}`, CONTRACT 3.5).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Agent {
+        pub idAgente: i32,
+        pub Nombre: String,
+        pub idGrupo: Option<i32>,
+        pub idPerfil: Option<i32>,
+        pub Usuario: Option<String>,
+        pub Superusuario: i32,
+        pub LoginId: Option<String>,
+        pub idPerfilAgente: Option<i32>,
+        pub Costo: Cost,
+        pub Legajo: Option<String>,
+        pub email: Option<String>,
+        pub Direccion: Option<String>,
+        pub TelefonoCasa: Option<String>,
+        pub TelefonoCelular: Option<String>,
+        pub Activo: i32,
+        pub TieneFoto: i32,
+        pub UltimoCambioFoto: Option<Timestamp>,
+        pub FechaAlta: Timestamp,
+        pub FechaBaja: Option<Timestamp>,
+        pub ModoAutenticacion: i32,
+        pub Token: i32,
+        pub rol: Option<String>,
+        pub Photo: Option<AgentPhoto>,
+        pub ContentType: Option<String>,
+        pub usuarioMIM: Option<String>,
+        pub esUsuario: i32,
+        pub esAgente: i32,
+        pub Migrado: i32,
+    }
 }
 
 /// An agent's cost: a JSON number that prints without a fraction when it is integral

@@ -5,29 +5,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 
-/// A row of `Interacciones`, as stored (`GET /v3/interactions/{id}`, CONTRACT 3.2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Interaction {
-    pub idInteraccion: String,
-    pub Inicio: Timestamp,
-    pub idNumero: i32,
-    pub idCRM: Option<String>,
-    pub Cliente: Option<String>,
-    pub DNIS: Option<String>,
-    pub ANI: Option<String>,
-    pub idResultadoGestion: Option<i32>,
-    pub CausaTerminacion: Option<i32>,
-    pub CausaQ850: Option<i32>,
-    pub OrigenCorte: Option<i32>,
-    pub idCampania: Option<i32>,
-    pub idAgente: Option<i32>,
-    pub segmentos: i32,
-    pub Contexto: Option<String>,
-    pub idMensaje: i32,
-    pub idCaso: i32,
-    pub idCliente: Option<String>,
-    pub CerradaPorTiempoMaxACW: Option<i32>,
-    /// Milliseconds; 64-bit because long-running chat interactions overflow 32 bits.
-    pub Duracion: i64,
-    pub idTarea: i32,
+row_by_position! {
+    /// A row of `Interacciones`, as stored (`GET /v3/interactions/{id}`, CONTRACT 3.2).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct Interaction {
+        pub idInteraccion: String,
+        pub Inicio: Timestamp,
+        pub idNumero: i32,
+        pub idCRM: Option<String>,
+        pub Cliente: Option<String>,
+        pub DNIS: Option<String>,
+        pub ANI: Option<String>,
+        pub idResultadoGestion: Option<i32>,
+        pub CausaTerminacion: Option<i32>,
+        pub CausaQ850: Option<i32>,
+        pub OrigenCorte: Option<i32>,
+        pub idCampania: Option<i32>,
+        pub idAgente: Option<i32>,
+        pub segmentos: i32,
+        pub Contexto: Option<String>,
+        pub idMensaje: i32,
+        pub idCaso: i32,
+        pub idCliente: Option<String>,
+        pub CerradaPorTiempoMaxACW: Option<i32>,
+        /// Milliseconds; 64-bit because long-running chat interactions overflow 32 bits.
+        pub Duracion: i64,
+        pub idTarea: i32,
+    }
 }
