@@ -80,10 +80,18 @@ pub async fn load_serve(
             args.push(script.display().to_string());
         }
         args.push(format!("{base}{path}"));
+        let serve_before = server.id().map_or(0, process_ticks);
+        let postgres_before = postgres_ticks();
         let output =
             tokio::process::Command::new("wrk").args(&args).output().await.map_err(|error| format!("wrk: {error}"))?;
+        let serve_ticks = server.id().map_or(0, process_ticks) - serve_before;
+        let postgres_ticks = postgres_ticks() - postgres_before;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        figures.push(parse_wrk(route, &text).ok_or_else(|| format!("could not read wrk's output:\n{text}"))?);
+        let mut load = parse_wrk(route, &text).ok_or_else(|| format!("could not read wrk's output:\n{text}"))?;
+        let requests = load.requests_per_s * plan.seconds as f64;
+        load.serve_cpu_us_per_request = ticks_to_us(serve_ticks) / requests.max(1.0);
+        load.postgres_cpu_us_per_request = ticks_to_us(postgres_ticks) / requests.max(1.0);
+        figures.push(load);
     }
     let _ = server.kill().await;
     Ok(figures)
@@ -116,7 +124,39 @@ pub fn parse_wrk(route: &str, text: &str) -> Option<LoadFigures> {
         p50_ms: latency("50%")?,
         p99_ms: latency("99%")?,
         non_2xx,
+        serve_cpu_us_per_request: 0.0,
+        postgres_cpu_us_per_request: 0.0,
     })
+}
+
+/// CPU time (user + system) a process has used, in clock ticks (Linux /proc).
+fn process_ticks(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// CPU ticks used so far by every PostgreSQL server process on this machine.
+fn postgres_ticks() -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.starts_with("postgres"))
+        })
+        .map(process_ticks)
+        .sum()
+}
+
+/// Linux reports CPU time in ticks of 1/100 s (USER_HZ).
+fn ticks_to_us(ticks: u64) -> f64 {
+    ticks as f64 * 10_000.0
 }
 
 /// wrk prints `635.00us`, `2.08ms`, `1.01s`.
@@ -139,6 +179,7 @@ pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result
     let sql = interactions::FIND_FULL.replace("$1", "'210614222408193_ACD_00001'");
     std::fs::write(&script, format!("{};\n", sql.split_whitespace().collect::<Vec<_>>().join(" ")))
         .map_err(|error| error.to_string())?;
+    let postgres_before = postgres_ticks();
     let output = tokio::process::Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-j", "2"])
         .arg(format!("-c{}", plan.connections))
@@ -157,7 +198,9 @@ pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result
         .ok_or_else(|| {
             format!("could not read pgbench's output:\n{text}{}", String::from_utf8_lossy(&output.stderr))
         })?;
-    Ok(PgbenchFigures { clients: plan.connections, transactions_per_s })
+    let transactions = transactions_per_s * plan.seconds as f64;
+    let postgres_cpu_us_per_transaction = ticks_to_us(postgres_ticks() - postgres_before) / transactions.max(1.0);
+    Ok(PgbenchFigures { clients: plan.connections, transactions_per_s, postgres_cpu_us_per_transaction })
 }
 
 #[cfg(test)]

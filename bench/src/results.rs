@@ -42,6 +42,9 @@ pub struct LoadFigures {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub non_2xx: u64,
+    /// CPU time per request spent in `serve`, and in PostgreSQL's processes.
+    pub serve_cpu_us_per_request: f64,
+    pub postgres_cpu_us_per_request: f64,
 }
 
 /// `pgbench -M prepared` running the full-interaction SQL at the load test's concurrency.
@@ -49,4 +52,5 @@ pub struct LoadFigures {
 pub struct PgbenchFigures {
     pub clients: usize,
     pub transactions_per_s: f64,
+    pub postgres_cpu_us_per_transaction: f64,
 }
