@@ -191,7 +191,7 @@ pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result
         .await
         .map_err(|error| format!("pgbench: {error}"))?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let transactions_per_s = text
+    let transactions_per_s: f64 = text
         .lines()
         .find_map(|line| line.strip_prefix("tps = "))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
