@@ -31,7 +31,9 @@ def main(paths, out):
         axis.set_xticklabels(names, fontsize=8)
         axis.set_title(f"{run['label']}: {run['interactions']:,} interactions, {run['parameters']:,} parameters")
         axis.grid(axis="y", which="both", alpha=0.3)
-        axis.legend(fontsize=8)
+        low, high = axis.get_ylim()
+        axis.set_ylim(low, high * 6)  # room above the bars for the legend
+        axis.legend(fontsize=8, ncol=3, loc="upper center")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"chart written to {out}")

@@ -82,15 +82,18 @@ pub async fn load_serve(
         args.push(format!("{base}{path}"));
         let serve_before = server.id().map_or(0, process_ticks);
         let postgres_before = postgres_ticks();
+        let machine_before = machine_ticks();
         let output =
             tokio::process::Command::new("wrk").args(&args).output().await.map_err(|error| format!("wrk: {error}"))?;
-        let serve_ticks = server.id().map_or(0, process_ticks) - serve_before;
-        let postgres_ticks = postgres_ticks() - postgres_before;
+        let serve_ticks = server.id().map_or(0, process_ticks).saturating_sub(serve_before);
+        let postgres_ticks = ticks_since(&postgres_before);
+        let machine_ticks = machine_ticks().saturating_sub(machine_before);
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         let mut load = parse_wrk(route, &text).ok_or_else(|| format!("could not read wrk's output:\n{text}"))?;
         let requests = load.requests_per_s * plan.seconds as f64;
         load.serve_cpu_us_per_request = ticks_to_us(serve_ticks) / requests.max(1.0);
         load.postgres_cpu_us_per_request = ticks_to_us(postgres_ticks) / requests.max(1.0);
+        load.machine_cpu_us_per_request = ticks_to_us(machine_ticks) / requests.max(1.0);
         figures.push(load);
     }
     let _ = server.kill().await;
@@ -126,6 +129,7 @@ pub fn parse_wrk(route: &str, text: &str) -> Option<LoadFigures> {
         non_2xx,
         serve_cpu_us_per_request: 0.0,
         postgres_cpu_us_per_request: 0.0,
+        machine_cpu_us_per_request: 0.0,
     })
 }
 
@@ -142,16 +146,35 @@ fn process_ticks(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// CPU ticks used so far by every PostgreSQL server process on this machine.
-fn postgres_ticks() -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+/// CPU ticks used so far by each PostgreSQL server process on this machine.
+fn postgres_ticks() -> std::collections::HashMap<u32, u64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Default::default() };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.starts_with("postgres"))
         })
-        .map(process_ticks)
-        .sum()
+        .map(|pid| (pid, process_ticks(pid)))
+        .collect()
+}
+
+/// PostgreSQL CPU ticks since `before`, over the processes still running (the pool's
+/// backends live through a load run).
+fn ticks_since(before: &std::collections::HashMap<u32, u64>) -> u64 {
+    postgres_ticks().into_iter().map(|(pid, ticks)| ticks.saturating_sub(before.get(&pid).copied().unwrap_or(0))).sum()
+}
+
+/// Busy CPU ticks of the whole machine so far (/proc/stat: all but idle and iowait).
+fn machine_ticks() -> u64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|stat| {
+            let fields: Vec<u64> =
+                stat.lines().next()?.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+            let idle = fields.get(3)? + fields.get(4)?;
+            Some(fields.iter().take(8).sum::<u64>() - idle)
+        })
+        .unwrap_or(0)
 }
 
 /// Linux reports CPU time in ticks of 1/100 s (USER_HZ).
@@ -179,7 +202,7 @@ pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result
     let sql = interactions::FIND_FULL.replace("$1", "'210614222408193_ACD_00001'");
     std::fs::write(&script, format!("{};\n", sql.split_whitespace().collect::<Vec<_>>().join(" ")))
         .map_err(|error| error.to_string())?;
-    let postgres_before = postgres_ticks();
+    let machine_before = machine_ticks();
     let output = tokio::process::Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-j", "2"])
         .arg(format!("-c{}", plan.connections))
@@ -199,8 +222,9 @@ pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result
             format!("could not read pgbench's output:\n{text}{}", String::from_utf8_lossy(&output.stderr))
         })?;
     let transactions = transactions_per_s * plan.seconds as f64;
-    let postgres_cpu_us_per_transaction = ticks_to_us(postgres_ticks() - postgres_before) / transactions.max(1.0);
-    Ok(PgbenchFigures { clients: plan.connections, transactions_per_s, postgres_cpu_us_per_transaction })
+    let machine_cpu_us_per_transaction =
+        ticks_to_us(machine_ticks().saturating_sub(machine_before)) / transactions.max(1.0);
+    Ok(PgbenchFigures { clients: plan.connections, transactions_per_s, machine_cpu_us_per_transaction })
 }
 
 #[cfg(test)]

@@ -96,20 +96,24 @@ fn tables(runs: &[Run]) -> String {
             .unwrap();
         }
         writeln!(text, "\n### `serve` under load ({}), wrk -t2, keep-alive\n", run.label).unwrap();
-        writeln!(text, "| route | requests/s | p50 ms | p99 ms | non-2xx | serve CPU µs/req | PostgreSQL CPU µs/req |")
-            .unwrap();
-        writeln!(text, "|---|---:|---:|---:|---:|---:|---:|").unwrap();
+        writeln!(
+            text,
+            "| route | requests/s | p50 ms | p99 ms | non-2xx | serve CPU µs/req | PostgreSQL CPU µs/req | machine CPU µs/req |"
+        )
+        .unwrap();
+        writeln!(text, "|---|---:|---:|---:|---:|---:|---:|---:|").unwrap();
         for l in &run.load {
             writeln!(
                 text,
-                "| {} | {:.0} | {:.2} | {:.2} | {} | {:.1} | {:.1} |",
+                "| {} | {:.0} | {:.2} | {:.2} | {} | {:.1} | {:.1} | {:.1} |",
                 l.route,
                 l.requests_per_s,
                 l.p50_ms,
                 l.p99_ms,
                 l.non_2xx,
                 l.serve_cpu_us_per_request,
-                l.postgres_cpu_us_per_request
+                l.postgres_cpu_us_per_request,
+                l.machine_cpu_us_per_request
             )
             .unwrap();
         }
@@ -118,13 +122,13 @@ fn tables(runs: &[Run]) -> String {
                 run.load.iter().find(|l| l.route == "get-full-interaction").map_or(0.0, |l| l.requests_per_s);
             writeln!(
                 text,
-                "\npgbench -M prepared, {} clients, the full-interaction SQL: **{:.0} tps** (PostgreSQL CPU {:.1} µs \
-                 per transaction); `serve` full interaction: **{:.0} req/s = {:.0}%** of it. wrk, `serve` and \
+                "\npgbench -M prepared, {} clients, the full-interaction SQL: **{:.0} tps** (machine CPU {:.1} µs per \
+                 transaction, pgbench and PostgreSQL together); `serve` full interaction: **{:.0} req/s = {:.0}%** of it. wrk, `serve` and \
                  PostgreSQL share this machine's cores, so every CPU-µs that `serve` and the load generator spend per \
                  request is taken from PostgreSQL; the CPU columns show where each request's time goes.\n",
                 pgbench.clients,
                 pgbench.transactions_per_s,
-                pgbench.postgres_cpu_us_per_transaction,
+                pgbench.machine_cpu_us_per_transaction,
                 serve_full,
                 100.0 * serve_full / pgbench.transactions_per_s.max(1.0)
             )

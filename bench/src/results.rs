@@ -45,6 +45,8 @@ pub struct LoadFigures {
     /// CPU time per request spent in `serve`, and in PostgreSQL's processes.
     pub serve_cpu_us_per_request: f64,
     pub postgres_cpu_us_per_request: f64,
+    /// All the machine's busy CPU per request: wrk, `serve` and PostgreSQL together.
+    pub machine_cpu_us_per_request: f64,
 }
 
 /// `pgbench -M prepared` running the full-interaction SQL at the load test's concurrency.
@@ -52,5 +54,6 @@ pub struct LoadFigures {
 pub struct PgbenchFigures {
     pub clients: usize,
     pub transactions_per_s: f64,
-    pub postgres_cpu_us_per_transaction: f64,
+    /// All the machine's busy CPU per transaction: pgbench and PostgreSQL together.
+    pub machine_cpu_us_per_transaction: f64,
 }
