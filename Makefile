@@ -33,7 +33,7 @@ run: cargo-lambda
 seed:
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
 
-test: fmt unit-and-contract smoke template-check reliability
+test: fmt lint unit-and-contract smoke template-check reliability
 
 unit-and-contract:
 	cargo test --workspace --locked

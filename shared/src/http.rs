@@ -230,15 +230,15 @@ fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 /// The caller's own `x-request-id` when it is well-formed, else the gateway's request id,
 /// else Lambda's, else a fresh one (local runs).
 pub fn request_id(request: &Request) -> String {
-    if let Some(own) = request.headers().get(X_REQUEST_ID).and_then(|value| value.to_str().ok()) {
-        if is_valid_request_id(own) {
-            return own.to_owned();
-        }
+    if let Some(own) = request.headers().get(X_REQUEST_ID).and_then(|value| value.to_str().ok())
+        && is_valid_request_id(own)
+    {
+        return own.to_owned();
     }
-    if let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() {
-        if let Some(id) = context.request_id.as_deref().filter(|id| usable_header(id)) {
-            return id.to_owned();
-        }
+    if let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref()
+        && let Some(id) = context.request_id.as_deref().filter(|id| usable_header(id))
+    {
+        return id.to_owned();
     }
     if let Some(context) = request.lambda_context_ref().filter(|context| usable_header(&context.request_id)) {
         return context.request_id.clone();

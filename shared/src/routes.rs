@@ -80,7 +80,7 @@ impl Route {
     /// Matches `path` (case-sensitive, no trailing slash) against the template; on a match,
     /// returns the path parameter's segment as sent (still percent-encoded, if it was).
     /// Every template is a literal, optionally followed by one `{parameter}` segment.
-    pub fn match_path<'p>(self, path: &'p str) -> Option<Option<&'p str>> {
+    pub fn match_path(self, path: &str) -> Option<Option<&str>> {
         let template = self.path_template();
         match template.find('{') {
             None => (path == template).then_some(None),
