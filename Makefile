@@ -36,7 +36,8 @@ seed:
 test: fmt lint unit-and-contract smoke template-check reliability
 
 unit-and-contract:
-	cargo test --workspace --locked
+	cargo test --workspace --exclude authorizer --locked
+	bash tests/authorizer.sh
 
 smoke: cargo-lambda
 	bash tests/smoke/watch.sh
