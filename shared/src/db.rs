@@ -103,12 +103,22 @@ impl Database {
         }
     }
 
-    /// Applies this engine's migrations (PostgreSQL: under sqlx's advisory lock).
+    /// Applies this engine's migrations (PostgreSQL: under sqlx's advisory lock, so
+    /// concurrent runs take turns). Versions the database has but this build does not know
+    /// are accepted, so rolling back to older code does not fail on a newer schema.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Self::Postgres(pool) => postgres_migrator().run(pool).await,
-            Self::Sqlite(pool) => sqlite_migrator().run(pool).await,
-        }
+        let mut migrator = match self {
+            Self::Postgres(_) => postgres_migrator(),
+            Self::Sqlite(_) => sqlite_migrator(),
+        };
+        migrator.set_ignore_missing(true);
+        with_pool!(self, pool => migrator.run(pool).await)
+    }
+
+    /// The newest migration applied to this database (0 when none).
+    pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        const SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        with_pool!(self, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_one(pool).await)
     }
 
     pub async fn close(&self) {

@@ -1,0 +1,131 @@
+//! The migrate function's logic: tell a CloudFormation custom-resource event from a manual
+//! invocation, migrate, and (for CloudFormation) PUT the outcome to the event's ResponseURL.
+
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::db::Database;
+
+/// The custom resource's id: one resource, whatever the stack, so updates never replace it.
+pub const PHYSICAL_RESOURCE_ID: &str = "v3-database-migrations";
+/// CloudFormation shows the reason to the operator; the response must stay under 4 KB.
+const MAX_REASON_CHARS: usize = 1000;
+
+/// The fields of a CloudFormation custom-resource request that the answer needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CustomResourceRequest {
+    pub request_type: String,
+    #[serde(rename = "ResponseURL")]
+    pub response_url: String,
+    pub stack_id: String,
+    pub request_id: String,
+    pub logical_resource_id: String,
+}
+
+/// The answer CloudFormation expects at the ResponseURL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CustomResourceResponse {
+    pub status: String,
+    pub reason: String,
+    pub physical_resource_id: String,
+    pub stack_id: String,
+    pub request_id: String,
+    pub logical_resource_id: String,
+    pub no_echo: bool,
+    pub data: Value,
+}
+
+/// What a migration run did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Migrated {
+    pub engine: &'static str,
+    pub schema_version: i64,
+}
+
+/// Migrates the database `open` returns (opening it only when there is work to do).
+pub async fn migrate(open: impl FnOnce() -> Result<Database, String>) -> Result<Migrated, String> {
+    let db = open()?;
+    let outcome = async {
+        db.migrate().await.map_err(|error| format!("migration failed: {error}"))?;
+        let schema_version =
+            db.schema_version().await.map_err(|error| format!("reading the schema version: {error}"))?;
+        Ok(Migrated { engine: db.engine(), schema_version })
+    }
+    .await;
+    db.close().await;
+    outcome
+}
+
+/// Handles one invocation. A CloudFormation event is always answered at its ResponseURL
+/// (SUCCESS or FAILED); a Delete migrates nothing. Any other event migrates and returns
+/// what it did, or fails the invocation.
+pub async fn handle(
+    event: Value,
+    open: impl FnOnce() -> Result<Database, String>,
+) -> Result<Value, lambda_runtime::Error> {
+    if event.get("RequestType").is_none() {
+        let migrated = migrate(open).await?;
+        tracing::info!(
+            engine = migrated.engine,
+            schema_version = migrated.schema_version,
+            "migrated (invoked by hand)"
+        );
+        return Ok(json!(migrated));
+    }
+    let request: CustomResourceRequest = serde_json::from_value(event)?;
+    let outcome = match request.request_type.as_str() {
+        "Delete" => Ok(None),
+        _ => migrate(open).await.map(Some),
+    };
+    let response = answer(&request, outcome);
+    tracing::info!(request_type = %request.request_type, status = %response.status, reason = %response.reason, "custom resource");
+    put_response(&request.response_url, &response).await?;
+    Ok(json!({ "Status": response.status }))
+}
+
+/// The response document for `request` given what happened.
+pub fn answer(request: &CustomResourceRequest, outcome: Result<Option<Migrated>, String>) -> CustomResourceResponse {
+    let (status, reason, data) = match outcome {
+        Ok(Some(migrated)) => (
+            "SUCCESS",
+            format!("{} schema at version {}", migrated.engine, migrated.schema_version),
+            json!({ "SchemaVersion": migrated.schema_version.to_string() }),
+        ),
+        Ok(None) => ("SUCCESS", "nothing to do on delete: the schema is kept".to_owned(), json!({})),
+        Err(error) => ("FAILED", error.chars().take(MAX_REASON_CHARS).collect(), json!({})),
+    };
+    CustomResourceResponse {
+        status: status.to_owned(),
+        reason,
+        physical_resource_id: PHYSICAL_RESOURCE_ID.to_owned(),
+        stack_id: request.stack_id.clone(),
+        request_id: request.request_id.clone(),
+        logical_resource_id: request.logical_resource_id.clone(),
+        no_echo: false,
+        data,
+    }
+}
+
+/// PUTs the response to the presigned URL (HTTPS in AWS; plain HTTP accepted for tests).
+/// The URL is signed without a content type, so none is sent.
+pub async fn put_response(url: &str, response: &CustomResourceResponse) -> Result<(), lambda_runtime::Error> {
+    let connector =
+        hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    let body = serde_json::to_vec(response)?;
+    let request = hyper::Request::put(url)
+        .header(hyper::header::CONTENT_TYPE, "")
+        .header(hyper::header::CONTENT_LENGTH, body.len())
+        .body(Full::new(bytes::Bytes::from(body)))?;
+    let reply = client.request(request).await?;
+    let status = reply.status();
+    let _ = reply.into_body().collect().await;
+    if !status.is_success() {
+        return Err(format!("CloudFormation's ResponseURL answered {status}").into());
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! The migrate function against real databases and a real HTTP endpoint standing in for
+//! CloudFormation's presigned ResponseURL.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use migrate::{CustomResourceResponse, PHYSICAL_RESOURCE_ID, handle};
+use serde_json::{Value, json};
+use shared::db::{Database, PoolSettings};
+use sqlx::Connection;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn fresh_sqlite() -> (std::path::PathBuf, impl FnOnce() -> Result<Database, String>) {
+    let path = std::env::temp_dir().join(format!(
+        "v3-migrate-{}-{}.db",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    (path, move || Ok(Database::sqlite(options, &PoolSettings::default())))
+}
+
+/// A one-shot HTTP endpoint: returns its URL and a task yielding the request it received.
+async fn response_url() -> (String, tokio::task::JoinHandle<(String, Value)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cloudformation-response?X-Amz-Signature=abc", listener.local_addr().unwrap());
+    let received = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut raw = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            let read = stream.read(&mut buffer).await.unwrap();
+            raw.extend_from_slice(&buffer[..read]);
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = head
+                    .lines()
+                    .find_map(|line| {
+                        line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+                    return (head.to_owned(), serde_json::from_str(body).unwrap());
+                }
+            }
+            if read == 0 {
+                panic!("connection closed early");
+            }
+        }
+    });
+    (url, received)
+}
+
+fn cloudformation_event(request_type: &str, url: &str) -> Value {
+    json!({
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:migrate",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/v3/guid",
+        "RequestId": "unique-request-id",
+        "LogicalResourceId": "DatabaseMigrations",
+        "ResourceType": "Custom::DatabaseMigrations",
+        "ResourceProperties": { "ServiceToken": "arn", "MigrateVersion": "7", "DeployId": "x" }
+    })
+}
+
+#[tokio::test]
+async fn invoked_by_hand_it_migrates_and_says_to_which_version() {
+    let (path, open) = fresh_sqlite();
+    let output = handle(json!({}), open).await.unwrap();
+    assert_eq!(output["engine"], "sqlite");
+    assert!(output["schema_version"].as_i64().unwrap() > 0, "{output}");
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn create_migrates_and_puts_success_to_the_response_url() {
+    let (path, open) = fresh_sqlite();
+    let (url, received) = response_url().await;
+    handle(cloudformation_event("Create", &url), open).await.unwrap();
+    let (head, body) = received.await.unwrap();
+    assert!(head.starts_with("PUT /cloudformation-response?X-Amz-Signature=abc HTTP/1.1"), "{head}");
+    let response: CustomResourceResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(response.status, "SUCCESS", "{}", response.reason);
+    assert_eq!(response.physical_resource_id, PHYSICAL_RESOURCE_ID);
+    assert_eq!(response.request_id, "unique-request-id");
+    assert_eq!(response.logical_resource_id, "DatabaseMigrations");
+    assert!(response.data["SchemaVersion"].as_str().unwrap().parse::<i64>().unwrap() > 0);
+    // The schema is really there: the demo tables exist.
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'Interacciones'")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(tables, 1);
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn update_again_is_a_success_with_nothing_new() {
+    let (path, _) = fresh_sqlite();
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    for _ in 0..2 {
+        let (url, received) = response_url().await;
+        let options = options.clone();
+        handle(cloudformation_event("Update", &url), move || Ok(Database::sqlite(options, &PoolSettings::default())))
+            .await
+            .unwrap();
+        assert_eq!(received.await.unwrap().1["Status"], "SUCCESS");
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn delete_succeeds_without_touching_the_database() {
+    let (url, received) = response_url().await;
+    handle(cloudformation_event("Delete", &url), || panic!("a Delete must not open the database")).await.unwrap();
+    let body = received.await.unwrap().1;
+    assert_eq!(body["Status"], "SUCCESS");
+    assert_eq!(body["PhysicalResourceId"], PHYSICAL_RESOURCE_ID);
+}
+
+#[tokio::test]
+async fn a_failure_is_reported_to_cloudformation_as_failed_with_its_reason() {
+    let (url, received) = response_url().await;
+    handle(cloudformation_event("Create", &url), || Err("DATABASE_URL is not set".to_owned())).await.unwrap();
+    let body = received.await.unwrap().1;
+    assert_eq!(body["Status"], "FAILED");
+    assert_eq!(body["Reason"], "DATABASE_URL is not set");
+}
+
+#[tokio::test]
+async fn by_hand_a_failure_fails_the_invocation() {
+    assert!(handle(json!({"anything": 1}), || Err("no database".to_owned())).await.is_err());
+}
+
+/// PostgreSQL: concurrent runs take turns under the advisory lock and all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_on_postgres_take_turns_and_all_succeed() {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but TEST_DATABASE_URL is not set");
+        eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL test");
+        return;
+    };
+    let name = format!("v3_migrate_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    let options = sqlx::postgres::PgConnectOptions::from_str(&admin_url).unwrap().database(&name);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let options = options.clone();
+            tokio::spawn(handle(json!({}), move || Ok(Database::postgres(options, &PoolSettings::default()))))
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for run in runs {
+        versions
+            .push(run.await.unwrap().map_err(|error| error.to_string()).unwrap()["schema_version"].as_i64().unwrap());
+    }
+    assert!(versions.iter().all(|v| *v == versions[0] && *v > 0), "{versions:?}");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+}
