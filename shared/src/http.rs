@@ -131,6 +131,7 @@ fn finish(
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
+    record_metrics(response.status(), started);
     tracing::info!(
         method = %request.method(),
         path = %request_path(request),
@@ -138,7 +139,18 @@ fn finish(
         elapsed_us = started.elapsed().as_micros() as u64,
         "request served"
     );
+    crate::telemetry::flush_metrics(request_id);
     Ok(response)
+}
+
+fn record_metrics(status: StatusCode, started: Instant) {
+    use crate::telemetry::{CLIENT_ERRORS, LATENCY_MS, SERVER_ERRORS};
+    metrics::histogram!(LATENCY_MS).record(started.elapsed().as_secs_f64() * 1e3);
+    if status.is_client_error() {
+        metrics::counter!(CLIENT_ERRORS).increment(1);
+    } else if status.is_server_error() {
+        metrics::counter!(SERVER_ERRORS).increment(1);
+    }
 }
 
 fn reply_response(request_headers: &HeaderMap, reply: Reply) -> Response<Body> {

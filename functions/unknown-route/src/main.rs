@@ -6,5 +6,6 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
+    shared::telemetry::init_metrics("unknown-route")?;
     run(service_fn(shared::handle_unmatched)).await
 }

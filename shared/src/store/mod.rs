@@ -20,13 +20,24 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
 {
-    match read().await {
-        Err(error) if is_dead_connection(&error) => {
-            tracing::info!(cause = %error, "pooled connection was dead; retrying the read on a new one");
-            read().await
+    timed(async {
+        match read().await {
+            Err(error) if is_dead_connection(&error) => {
+                tracing::info!(cause = %error, "pooled connection was dead; retrying the read on a new one");
+                read().await
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
+    .await
+}
+
+/// Runs one database operation and records its time (the `DatabaseMs` metric).
+pub(crate) async fn timed<T>(operation: impl Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = operation.await;
+    metrics::histogram!(crate::telemetry::DATABASE_MS).record(started.elapsed().as_secs_f64() * 1e3);
+    result
 }
 
 fn is_dead_connection(error: &sqlx::Error) -> bool {

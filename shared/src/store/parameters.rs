@@ -47,6 +47,10 @@ pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<T
 /// (task, key), as [`crate::validation::outgoing_parameters`] returns them. Returns whether
 /// any row was created (201) rather than all replaced (200).
 pub async fn upsert_outgoing(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
+    super::timed(upsert(db, writes)).await
+}
+
+async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
     match db {
         Database::Postgres(pool) => {
             let tasks: Vec<i32> = writes.iter().map(|w| w.task_id).collect();
