@@ -37,7 +37,7 @@ test: fmt lint unit-and-contract smoke template-check reliability
 
 unit-and-contract:
 	cargo test --workspace --exclude authorizer --locked
-	bash tests/authorizer.sh
+	bash tests/aws.sh
 
 smoke: cargo-lambda
 	bash tests/smoke/watch.sh

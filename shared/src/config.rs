@@ -1,9 +1,21 @@
-//! Explicit configuration from the environment. `DATABASE_URL` selects the engine; there is
-//! no silent fallback to a local file, because a function that quietly served an empty
-//! SQLite database in production would be worse than one that refuses to start.
+//! Explicit configuration from the environment. There is no silent fallback to a local
+//! file, because a function that quietly served an empty SQLite database in production would
+//! be worse than one that refuses to start.
+//!
+//! Which database, in order of precedence:
+//! 1. `DATABASE_URL` (postgres://… or sqlite:…), used as it is: local runs, tests, and any
+//!    deployment that prefers a fixed URL. `DB_AUTH_MODE` is then ignored.
+//! 2. `DB_AUTH_MODE=secrets-manager`: PostgreSQL at `DB_HOST` (else the secret's host) with the
+//!    username and password of the RDS-managed secret `DB_SECRET_ARN`.
+//! 3. `DB_AUTH_MODE=iam`: PostgreSQL at `DB_HOST` as `DB_USER`, with IAM auth tokens.
+//!
+//! Modes 2 and 3 always use TLS with certificate and host verification (`verify-full`)
+//! against the Amazon RDS CA bundle, or the PEM file `DB_CA_BUNDLE` names; see
+//! [`crate::credentials`].
 
 use std::time::Duration;
 
+use crate::credentials::{DatabaseAuth, ManagedSettings, RDS_CA_BUNDLE};
 use crate::db::{Database, PoolSettings};
 
 /// What every request handler needs, built once per process.
@@ -15,10 +27,15 @@ pub struct AppState {
 #[derive(thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "DATABASE_URL is not set: set it to a postgres://… URL (production) or a sqlite:… URL \
-         (the embedded default, e.g. sqlite://.local/v3.db); see README.md"
+        "no database is configured: set DATABASE_URL to a postgres://… or sqlite:… URL (the \
+         embedded default is sqlite://.local/v3.db), or DB_AUTH_MODE to secrets-manager or iam \
+         (in AWS); see README.md"
     )]
     MissingDatabaseUrl,
+    #[error("{name} is not set: DB_AUTH_MODE={mode} needs it ({what})")]
+    MissingSetting { name: &'static str, mode: &'static str, what: &'static str },
+    #[error("DB_CA_BUNDLE names '{path}', which could not be read as PEM certificates: {reason}")]
+    UnreadableCaBundle { path: String, reason: String },
     #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got scheme '{0}')")]
     UnsupportedScheme(String),
     // The URL itself is never echoed: it may carry a password.
@@ -37,27 +54,101 @@ impl std::fmt::Debug for ConfigError {
 }
 
 impl AppState {
-    /// Reads `DATABASE_URL`, `DB_MAX_CONNECTIONS` (default 1) and `DB_ACQUIRE_TIMEOUT_MS`
-    /// (default 2000) from the environment. Opens no connection.
+    /// Reads the database settings (see the module's documentation), `DB_MAX_CONNECTIONS`
+    /// (default 1) and `DB_ACQUIRE_TIMEOUT_MS` (default 2000) from the environment. Opens no
+    /// connection and calls no AWS service.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// [`AppState::from_env`] over any source of settings (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let url = lookup("DATABASE_URL").filter(|url| !url.trim().is_empty()).ok_or(ConfigError::MissingDatabaseUrl)?;
-        let settings = PoolSettings {
-            max_connections: setting(&lookup, "DB_MAX_CONNECTIONS", 1, 1..=1000, "an integer from 1 to 1000")?,
-            acquire_timeout: Duration::from_millis(setting(
-                &lookup,
-                "DB_ACQUIRE_TIMEOUT_MS",
-                2000,
-                1..=60_000,
-                "a number of milliseconds from 1 to 60000",
-            )?),
+        let settings = pool_settings(&lookup)?;
+        let db = match DatabaseSource::from_lookup(&lookup)? {
+            DatabaseSource::Url(url) => Database::connect_lazy(&url, &settings)?,
+            DatabaseSource::Managed(managed) => Database::managed_lazy(managed, &settings),
         };
-        Ok(Self { db: Database::connect_lazy(&url, &settings)? })
+        Ok(Self { db })
     }
+}
+
+/// Where the database settings came from, once the precedence has been applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseSource {
+    Url(String),
+    Managed(ManagedSettings),
+}
+
+impl DatabaseSource {
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        if let Some(url) = text("DATABASE_URL") {
+            return Ok(Self::Url(url));
+        }
+        let (auth, mode) = match text("DB_AUTH_MODE").as_deref() {
+            None => return Err(ConfigError::MissingDatabaseUrl),
+            Some("secrets-manager") => {
+                let secret_id = text("DB_SECRET_ARN").ok_or(ConfigError::MissingSetting {
+                    name: "DB_SECRET_ARN",
+                    mode: "secrets-manager",
+                    what: "the ARN of the RDS-managed secret",
+                })?;
+                (DatabaseAuth::SecretsManager { secret_id }, "secrets-manager")
+            }
+            Some("iam") => {
+                let user = text("DB_USER").ok_or(ConfigError::MissingSetting {
+                    name: "DB_USER",
+                    mode: "iam",
+                    what: "the PostgreSQL user granted rds_iam",
+                })?;
+                (DatabaseAuth::Iam { user }, "iam")
+            }
+            Some(other) => {
+                return Err(ConfigError::InvalidSetting {
+                    name: "DB_AUTH_MODE",
+                    rule: "secrets-manager or iam",
+                    value: other.to_owned(),
+                });
+            }
+        };
+        let host = text("DB_HOST");
+        if host.is_none() && mode == "iam" {
+            return Err(ConfigError::MissingSetting { name: "DB_HOST", mode, what: "the RDS Proxy endpoint" });
+        }
+        let port = match text("DB_PORT") {
+            None => None,
+            Some(_) => Some(setting(lookup, "DB_PORT", 5432, 1..=65535, "a port number from 1 to 65535")?),
+        };
+        let ca_bundle = match text("DB_CA_BUNDLE") {
+            None => RDS_CA_BUNDLE.to_vec(),
+            Some(path) => read_ca_bundle(&path)?,
+        };
+        Ok(Self::Managed(ManagedSettings { auth, host, port, database: text("DB_NAME"), ca_bundle }))
+    }
+}
+
+/// Reads a PEM file of CA certificates, refusing one with none in it (a typo'd path to some
+/// other file would otherwise fail every connection with a TLS error).
+fn read_ca_bundle(path: &str) -> Result<Vec<u8>, ConfigError> {
+    let unreadable = |reason: String| ConfigError::UnreadableCaBundle { path: path.to_owned(), reason };
+    let pem = std::fs::read(path).map_err(|error| unreadable(error.to_string()))?;
+    if !pem.windows(27).any(|window| window == b"-----BEGIN CERTIFICATE-----") {
+        return Err(unreadable("it holds no -----BEGIN CERTIFICATE----- block".to_owned()));
+    }
+    Ok(pem)
+}
+
+fn pool_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<PoolSettings, ConfigError> {
+    Ok(PoolSettings {
+        max_connections: setting(lookup, "DB_MAX_CONNECTIONS", 1, 1..=1000, "an integer from 1 to 1000")?,
+        acquire_timeout: Duration::from_millis(setting(
+            lookup,
+            "DB_ACQUIRE_TIMEOUT_MS",
+            2000,
+            1..=60_000,
+            "a number of milliseconds from 1 to 60000",
+        )?),
+    })
 }
 
 fn setting<T>(
@@ -92,7 +183,7 @@ mod tests {
     fn no_database_url_refuses_to_start_with_a_clear_message() {
         let error = state(&[]).unwrap_err();
         assert!(matches!(error, ConfigError::MissingDatabaseUrl));
-        assert!(error.to_string().contains("DATABASE_URL is not set"));
+        assert!(error.to_string().contains("set DATABASE_URL"));
         assert!(matches!(state(&[("DATABASE_URL", "  ")]).unwrap_err(), ConfigError::MissingDatabaseUrl));
     }
 
@@ -123,5 +214,99 @@ mod tests {
             state(&[url, ("DB_ACQUIRE_TIMEOUT_MS", "soon")]).unwrap_err(),
             ConfigError::InvalidSetting { name: "DB_ACQUIRE_TIMEOUT_MS", .. }
         ));
+    }
+
+    fn source(pairs: &[(&str, &str)]) -> Result<DatabaseSource, ConfigError> {
+        DatabaseSource::from_lookup(&|name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    fn managed(pairs: &[(&str, &str)]) -> ManagedSettings {
+        match source(pairs).unwrap() {
+            DatabaseSource::Managed(settings) => settings,
+            other => panic!("expected managed settings, got {other:?}"),
+        }
+    }
+
+    const SECRET_MODE: [(&str, &str); 2] = [("DB_AUTH_MODE", "secrets-manager"), ("DB_SECRET_ARN", "arn:db")];
+    const IAM_MODE: [(&str, &str); 3] = [("DB_AUTH_MODE", "iam"), ("DB_USER", "api"), ("DB_HOST", "proxy.example")];
+
+    #[test]
+    fn database_url_wins_over_the_aws_modes() {
+        let both = [("DATABASE_URL", "postgres://local/x"), SECRET_MODE[0], SECRET_MODE[1]];
+        assert_eq!(source(&both).unwrap(), DatabaseSource::Url("postgres://local/x".into()));
+        let url_and_iam = [("DATABASE_URL", "sqlite://x.db"), IAM_MODE[0], IAM_MODE[1], IAM_MODE[2]];
+        assert_eq!(source(&url_and_iam).unwrap(), DatabaseSource::Url("sqlite://x.db".into()));
+        // An empty DATABASE_URL (a template parameter left blank) counts as unset.
+        assert!(matches!(
+            source(&[("DATABASE_URL", " "), SECRET_MODE[0], SECRET_MODE[1]]).unwrap(),
+            DatabaseSource::Managed(_)
+        ));
+    }
+
+    #[test]
+    fn secrets_manager_mode_needs_the_secret_and_takes_the_rest_from_it() {
+        let settings = managed(&SECRET_MODE);
+        assert_eq!(settings.auth, DatabaseAuth::SecretsManager { secret_id: "arn:db".into() });
+        assert_eq!((settings.host, settings.port, settings.database), (None, None, None));
+        assert_eq!(settings.ca_bundle, RDS_CA_BUNDLE);
+        assert!(matches!(
+            source(&[("DB_AUTH_MODE", "secrets-manager"), ("DB_SECRET_ARN", "")]).unwrap_err(),
+            ConfigError::MissingSetting { name: "DB_SECRET_ARN", .. }
+        ));
+    }
+
+    #[test]
+    fn iam_mode_needs_a_user_and_the_proxy_endpoint() {
+        let settings = managed(&[IAM_MODE[0], IAM_MODE[1], IAM_MODE[2], ("DB_PORT", "6432"), ("DB_NAME", "v3")]);
+        assert_eq!(settings.auth, DatabaseAuth::Iam { user: "api".into() });
+        assert_eq!(settings.host.as_deref(), Some("proxy.example"));
+        assert_eq!((settings.port, settings.database.as_deref()), (Some(6432), Some("v3")));
+        assert!(matches!(
+            source(&[IAM_MODE[0], IAM_MODE[2]]).unwrap_err(),
+            ConfigError::MissingSetting { name: "DB_USER", .. }
+        ));
+        assert!(matches!(
+            source(&[IAM_MODE[0], IAM_MODE[1]]).unwrap_err(),
+            ConfigError::MissingSetting { name: "DB_HOST", .. }
+        ));
+    }
+
+    #[test]
+    fn an_unknown_auth_mode_or_port_is_refused() {
+        assert!(matches!(
+            source(&[("DB_AUTH_MODE", "password")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_AUTH_MODE", .. }
+        ));
+        assert!(matches!(
+            source(&[IAM_MODE[0], IAM_MODE[1], IAM_MODE[2], ("DB_PORT", "0")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_PORT", .. }
+        ));
+    }
+
+    #[test]
+    fn a_ca_bundle_file_replaces_the_shipped_one_and_must_hold_certificates() {
+        let dir = std::env::temp_dir().join(format!("v3-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("ca.pem");
+        std::fs::write(&good, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+        let not_pem = dir.join("notes.txt");
+        std::fs::write(&not_pem, "hello").unwrap();
+        let with = |path: &std::path::Path| {
+            source(&[SECRET_MODE[0], SECRET_MODE[1], ("DB_CA_BUNDLE", path.to_str().unwrap())])
+        };
+        match with(&good).unwrap() {
+            DatabaseSource::Managed(settings) => assert!(settings.ca_bundle.starts_with(b"-----BEGIN CERTIFICATE")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(with(&not_pem).unwrap_err(), ConfigError::UnreadableCaBundle { .. }));
+        assert!(matches!(with(&dir.join("missing.pem")).unwrap_err(), ConfigError::UnreadableCaBundle { .. }));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_aws_modes_build_a_postgres_pool_without_calling_anything() {
+        let state = state(&IAM_MODE).unwrap();
+        assert_eq!(state.db.engine(), "postgres");
+        assert!(matches!(state.db, Database::Postgres(_, crate::db::Credentials::Managed(_))));
     }
 }

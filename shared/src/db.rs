@@ -2,13 +2,17 @@
 //! function states its SQL once and runs it on whichever pool the configuration chose.
 //! (sqlx's `Any` driver cannot carry timestamps, hence the enum.)
 
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::ConfigError;
+use crate::credentials::{ManagedCredentials, ManagedSettings};
 
 /// How a process pools its connections. Lambda runs one request at a time per process,
 /// so the default is a single connection; the acquire timeout bounds how long a request
@@ -30,8 +34,19 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub enum Database {
-    Postgres(PgPool),
+    Postgres(PgPool, Credentials),
     Sqlite(SqlitePool),
+}
+
+type BoxedRefresh<'a, T> = Pin<Box<dyn Future<Output = Result<T, sqlx::Error>> + Send + 'a>>;
+
+/// Where a PostgreSQL pool's credentials come from.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// Fixed in the connect options (`DATABASE_URL`).
+    Fixed,
+    /// Fetched from AWS and refreshed before the pool opens a connection.
+    Managed(Arc<ManagedCredentials>),
 }
 
 /// Runs the same expression against whichever pool `$db` holds; the expression is
@@ -40,7 +55,7 @@ pub enum Database {
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Database::Postgres($pool) => $body,
+            $crate::db::Database::Postgres($pool, _) => $body,
             $crate::db::Database::Sqlite($pool) => $body,
         }
     };
@@ -68,16 +83,46 @@ impl Database {
     }
 
     pub fn postgres(options: PgConnectOptions, settings: &PoolSettings) -> Self {
-        let options = options.application_name("v3-api");
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .min_connections(0)
-            .acquire_timeout(settings.acquire_timeout)
-            // A ping before every query would double each request's round trips; a dead
-            // connection is instead detected by the query itself (see `store::retry_read`).
-            .test_before_acquire(false)
-            .connect_lazy_with(options);
-        Self::Postgres(pool)
+        Self::Postgres(postgres_pool(options, settings), Credentials::Fixed)
+    }
+
+    /// PostgreSQL with credentials from AWS (a secret or IAM tokens). Opens nothing and
+    /// calls nothing until the first [`Database::ready`].
+    pub fn managed(credentials: ManagedCredentials, settings: &PoolSettings) -> Self {
+        let pool = postgres_pool(credentials.placeholder_options(), settings);
+        Self::Postgres(pool, Credentials::Managed(Arc::new(credentials)))
+    }
+
+    /// [`Database::managed`] with the AWS configuration loaded on first use.
+    pub fn managed_lazy(settings: ManagedSettings, pool: &PoolSettings) -> Self {
+        Self::managed(ManagedCredentials::new(settings), pool)
+    }
+
+    /// Call before using the pool: with managed credentials, a connection the pool is
+    /// about to open gets current ones (see [`crate::credentials`]). Otherwise, and while a
+    /// connection is idle in the pool, does nothing.
+    pub async fn ready(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Postgres(pool, Credentials::Managed(credentials)) if credentials.may_need_refresh(pool) => {
+                // Boxed as a trait object: the AWS SDK's futures nested inside every store
+                // call's would exceed the compiler's type-depth limit.
+                let refresh: BoxedRefresh<'_, ()> = Box::pin(credentials.ready(pool));
+                refresh.await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After an operation failed with `error`: true when it is worth retrying it once,
+    /// because the login was refused and managed credentials have just been refreshed.
+    pub async fn recover(&self, error: &sqlx::Error) -> Result<bool, sqlx::Error> {
+        match self {
+            Self::Postgres(pool, Credentials::Managed(credentials)) => {
+                let recover: BoxedRefresh<'_, bool> = Box::pin(credentials.recover(pool, error));
+                recover.await
+            }
+            _ => Ok(false),
+        }
     }
 
     pub fn sqlite(options: SqliteConnectOptions, settings: &PoolSettings) -> Self {
@@ -98,7 +143,7 @@ impl Database {
 
     pub fn engine(&self) -> &'static str {
         match self {
-            Self::Postgres(_) => "postgres",
+            Self::Postgres(..) => "postgres",
             Self::Sqlite(_) => "sqlite",
         }
     }
@@ -108,15 +153,22 @@ impl Database {
     /// are accepted, so rolling back to older code does not fail on a newer schema.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         let mut migrator = match self {
-            Self::Postgres(_) => postgres_migrator(),
+            Self::Postgres(..) => postgres_migrator(),
             Self::Sqlite(_) => sqlite_migrator(),
         };
         migrator.set_ignore_missing(true);
-        with_pool!(self, pool => migrator.run(pool).await)
+        self.ready().await?;
+        match with_pool!(self, pool => migrator.run(pool).await) {
+            Err(sqlx::migrate::MigrateError::Execute(error)) if self.recover(&error).await? => {
+                with_pool!(self, pool => migrator.run(pool).await)
+            }
+            other => other,
+        }
     }
 
     /// The newest migration applied to this database (0 when none).
     pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        self.ready().await?;
         const SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
         with_pool!(self, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_one(pool).await)
     }
@@ -124,6 +176,17 @@ impl Database {
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
     }
+}
+
+fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .min_connections(0)
+        .acquire_timeout(settings.acquire_timeout)
+        // A ping before every query would double each request's round trips; a dead
+        // connection is instead detected by the query itself (see `store::retry_read`).
+        .test_before_acquire(false)
+        .connect_lazy_with(options.application_name("v3-api"))
 }
 
 pub fn postgres_migrator() -> sqlx::migrate::Migrator {

@@ -124,6 +124,9 @@ fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
         sqlx::Error::PoolClosed => Some("pool closed"),
         sqlx::Error::Io(_) => Some("connection I/O error"),
         sqlx::Error::Tls(_) => Some("TLS handshake failed"),
+        sqlx::Error::Configuration(cause) if cause.is::<crate::credentials::CredentialError>() => {
+            Some("database credentials could not be obtained")
+        }
         sqlx::Error::Database(db) => {
             let code = db.code()?;
             if let Ok(sqlite_code) = code.parse::<i32>() {
@@ -199,5 +202,19 @@ mod tests {
         let error = ApiError::from(sqlx::Error::Io(std::io::Error::other("connect to 10.0.0.1:5432 user=admin")));
         let body = String::from_utf8(error.to_problem_json()).unwrap();
         assert!(!body.contains("10.0.0.1") && !body.contains("admin"), "{body}");
+    }
+
+    #[test]
+    fn missing_database_credentials_are_unavailable_and_not_described() {
+        let cause = crate::credentials::CredentialError::SecretUnreadable(crate::aws::StoreError::Read(
+            "GetSecretValue: AccessDeniedException arn:aws:secretsmanager:us-east-1:123:secret:db".into(),
+        ));
+        let error = ApiError::from(sqlx::Error::Configuration(Box::new(cause)));
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = String::from_utf8(error.to_problem_json()).unwrap();
+        assert!(!body.contains("secret") && !body.contains("arn:"), "{body}");
+        // Any other configuration error is a defect of ours, not an outage.
+        let other = ApiError::from(sqlx::Error::Configuration("bad option".into()));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -4,7 +4,9 @@
 //! request to [`dispatch`], which picks between those two; the tests call the same
 //! functions, so no route's logic exists twice.
 
+pub mod aws;
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -9,7 +9,7 @@ use crate::support::TestApi;
 #[tokio::test]
 async fn every_routes_query_is_an_index_lookup_on_postgres() {
     let Some(api) = TestApi::postgres().await else { return };
-    let shared::db::Database::Postgres(pool) = &api.state.db else { unreachable!() };
+    let shared::db::Database::Postgres(pool, _) = &api.state.db else { unreachable!() };
     let mut connection = pool.acquire().await.unwrap();
     sqlx::query("SET enable_seqscan = off").execute(&mut *connection).await.unwrap();
     let explain = |sql: &str| format!("EXPLAIN {sql}");

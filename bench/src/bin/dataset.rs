@@ -195,7 +195,7 @@ async fn main() -> ExitCode {
         eprintln!("dataset: migration failed: {error}");
         return ExitCode::FAILURE;
     }
-    let dialect = if matches!(db, Database::Postgres(_)) { &POSTGRES } else { &SQLITE };
+    let dialect = if matches!(db, Database::Postgres(..)) { &POSTGRES } else { &SQLITE };
     let started = Instant::now();
     for (table, sql) in statements(dialect, rows) {
         let step = Instant::now();

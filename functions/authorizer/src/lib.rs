@@ -18,7 +18,6 @@
 //! to `lambda_runtime::run`; tests call [`Authorizer::authorize`] directly.
 
 pub mod keys;
-pub mod store;
 
 use std::{
     convert::Infallible,
@@ -31,10 +30,9 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::{
-    keys::{KeyFile, KeyList, hash_key},
-    store::{Patience, SecretStore, StoreError},
-};
+use shared::aws::{Patience, SecretStore, StoreError};
+
+use crate::keys::{KeyFile, KeyList, hash_key};
 
 pub use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request as Request;
 
@@ -112,7 +110,7 @@ impl Authorizer {
     /// Builds nothing that touches the network: the SDK client is made on the first request.
     pub fn new(settings: Settings) -> Authorizer {
         Authorizer {
-            store: SecretStore::new(settings.secret_id, settings.endpoint_url, Patience::Authorizer),
+            store: SecretStore::new(settings.secret_id, settings.endpoint_url, Patience::Request),
             cache_ttl: settings.cache_ttl,
             cache: Mutex::new(None),
         }

@@ -1,5 +1,5 @@
 //! The authorizer and `api-keys` against a real local AWS API: moto in server mode, reached
-//! through `AWS_ENDPOINT_URL` (tests/authorizer.sh starts it and sets the environment). No
+//! through `AWS_ENDPOINT_URL` (tests/aws.sh starts it and sets the environment). No
 //! fake of the SDK: every secret is created, read and written over HTTP by the real client.
 //!
 //! Without `AWS_ENDPOINT_URL` these tests are skipped, except under `CI=true`, where that is
@@ -31,11 +31,11 @@ fn moto() -> Option<String> {
     match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").as_deref() == Ok("true") => panic!(
-            "CI=true but AWS_ENDPOINT_URL is not set: run these tests with tests/authorizer.sh, \
+            "CI=true but AWS_ENDPOINT_URL is not set: run these tests with tests/aws.sh, \
              which starts moto_server"
         ),
         _ => {
-            eprintln!("skipped: AWS_ENDPOINT_URL is not set (run tests/authorizer.sh)");
+            eprintln!("skipped: AWS_ENDPOINT_URL is not set (run tests/aws.sh)");
             None
         }
     }

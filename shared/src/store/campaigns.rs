@@ -20,7 +20,7 @@ const INSERT: &str = concat!(
 );
 
 pub async fn find(db: &Database, id: i32) -> Result<Option<Campaign>, sqlx::Error> {
-    super::retry_read(|| async {
+    super::retry_read(db, || async {
         with_pool!(db, pool => sqlx::query_as::<_, Campaign>(FIND).bind(id).fetch_optional(pool).await)
     })
     .await

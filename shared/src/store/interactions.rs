@@ -68,14 +68,14 @@ const INSERT: &str = concat!(
 );
 
 pub async fn find(db: &Database, id: &str) -> Result<Option<Interaction>, sqlx::Error> {
-    super::retry_read(|| async {
+    super::retry_read(db, || async {
         with_pool!(db, pool => sqlx::query_as::<_, Interaction>(FIND).bind(id).fetch_optional(pool).await)
     })
     .await
 }
 
 pub async fn find_full(db: &Database, id: &str) -> Result<Option<FullInteractionRow>, sqlx::Error> {
-    super::retry_read(|| async {
+    super::retry_read(db, || async {
         with_pool!(db, pool => sqlx::query_as::<_, FullInteractionRow>(FIND_FULL).bind(id).fetch_optional(pool).await)
     })
     .await

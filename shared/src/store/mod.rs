@@ -11,25 +11,61 @@ pub mod parameters;
 
 use std::future::Future;
 
+use crate::db::Database;
+
 /// Runs a read, and runs it once more if it failed because its pooled connection had died
 /// (the server restarted, or a proxy closed it while the Lambda sandbox was frozen). The
 /// pool does not ping before each query (that would double every request's round trips),
 /// so this is where a dead connection is noticed. Only idempotent reads come through here.
-pub(crate) async fn retry_read<T, F, Fut>(mut read: F) -> Result<T, sqlx::Error>
+pub(crate) async fn retry_read<T, F, Fut>(db: &Database, read: F) -> Result<T, sqlx::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
 {
-    timed(async {
-        match read().await {
-            Err(error) if is_dead_connection(&error) => {
-                tracing::info!(cause = %error, "pooled connection was dead; retrying the read on a new one");
-                read().await
-            }
-            other => other,
+    timed(with_retries(db, Operation::Read, read)).await
+}
+
+/// Runs a write. It is retried only after a refused login (nothing was written then).
+pub(crate) async fn write<T, F, Fut>(db: &Database, write: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
+    timed(with_retries(db, Operation::Write, write)).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Read,
+    Write,
+}
+
+/// Gives the pool current credentials first ([`Database::ready`], a no-op with
+/// `DATABASE_URL`), then runs `operation`, retrying it at most once per cause: a dead
+/// connection (reads only) and a refused login after the credentials were refreshed
+/// ([`Database::recover`]: a rotated secret, an expired token).
+async fn with_retries<T, F, Fut>(db: &Database, kind: Operation, mut operation: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
+    db.ready().await?;
+    let (mut may_retry_dead, mut may_retry_login) = (kind == Operation::Read, true);
+    loop {
+        let error = match operation().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        if may_retry_dead && is_dead_connection(&error) {
+            tracing::info!(cause = %error, "pooled connection was dead; retrying the read on a new one");
+            may_retry_dead = false;
+            db.ready().await?;
+        } else if may_retry_login && db.recover(&error).await? {
+            may_retry_login = false;
+        } else {
+            return Err(error);
         }
-    })
-    .await
+    }
 }
 
 /// Runs one database operation and records its time (the `DatabaseMs` metric).

@@ -36,7 +36,7 @@ pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<T
         Direction::Incoming => LIST_INCOMING,
         Direction::Outgoing => LIST_OUTGOING,
     };
-    let rows = super::retry_read(|| async {
+    let rows = super::retry_read(db, || async {
         with_pool!(db, pool => sqlx::query_as::<_, TaskParameter>(sql).bind(task_id).fetch_all(pool).await)
     })
     .await?;
@@ -47,12 +47,12 @@ pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<T
 /// (task, key), as [`crate::validation::outgoing_parameters`] returns them. Returns whether
 /// any row was created (201) rather than all replaced (200).
 pub async fn upsert_outgoing(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
-    super::timed(upsert(db, writes)).await
+    super::write(db, || upsert(db, writes)).await
 }
 
 async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
     match db {
-        Database::Postgres(pool) => {
+        Database::Postgres(pool, _) => {
             let tasks: Vec<i32> = writes.iter().map(|w| w.task_id).collect();
             let keys: Vec<&str> = writes.iter().map(|w| w.key.as_str()).collect();
             let values: Vec<&str> = writes.iter().map(|w| w.value.as_str()).collect();

@@ -13,11 +13,9 @@
 
 use std::{process::ExitCode, time::SystemTime};
 
-use authorizer::{
-    keys::{self, KeyEntry, KeyFile},
-    store::{Patience, SecretStore, StoreError},
-};
+use authorizer::keys::{self, KeyEntry, KeyFile};
 use aws_sdk_secretsmanager::primitives::{DateTime, DateTimeFormat};
+use shared::aws::{Patience, SecretStore, StoreError};
 
 const USAGE: &str = "\
 usage: api-keys [--secret ARN|NAME] issue <client>

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# The tests that need a real local AWS API: the authorizer (`cargo test -p authorizer`) and
+# the database credentials (`cargo test -p contract-tests --test credentials`). Starts moto in
+# server mode (PyPI `moto[server]`, installed if missing) on a free port and points the SDK at
+# it (AWS_ENDPOINT_URL, dummy credentials, us-east-1). For the credentials, also starts a
+# PostgreSQL of its own on a free port (initdb in a temporary directory) that checks passwords
+# (scram-sha-256) and serves TLS with a certificate for `localhost` from a throwaway CA: the
+# machine's PostgreSQL trusts every local login, so it could not show a rotated password or
+# an IAM token being checked. Stops both and exits with the tests' status.
+#
+# Usage: bash tests/aws.sh [authorizer|credentials]   (default: both)
+#
+# Without moto or PostgreSQL's server binaries (and no way to install moto) the tests are
+# skipped, except under CI=true, where that is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+which=${1:-all}
+case $which in authorizer | credentials | all) ;; *) echo "usage: $0 [authorizer|credentials]" >&2; exit 2 ;; esac
+
+fail_or_skip() {
+  if [[ ${CI:-} == true ]]; then
+    echo "FAIL AWS tests: $1 (CI=true: not skipping)" >&2
+    exit 1
+  fi
+  echo "SKIP AWS tests: $1" >&2
+  exit 0
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cleanups=()
+cleanup() {
+  for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done
+}
+trap cleanup EXIT
+
+# The moto server command: moto_server on PATH, else the module of an installed moto.
+moto_command() {
+  if command -v moto_server >/dev/null 2>&1 && moto_server --help >/dev/null 2>&1; then
+    echo moto_server
+  elif python3 -c 'import moto.server, flask, werkzeug' >/dev/null 2>&1; then
+    echo "python3 -m moto.server"
+  else
+    return 1
+  fi
+}
+
+if ! moto=$(moto_command); then
+  echo "moto[server] not found: installing it from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' ||
+    fail_or_skip "could not install moto[server] (python3 -m pip install 'moto[server]')"
+  hash -r
+  moto=$(moto_command) || fail_or_skip "moto[server] installed but neither moto_server nor python3 -m moto.server runs"
+fi
+
+port=$(free_port)
+log=$(mktemp)
+# shellcheck disable=SC2086 # $moto is a command and its arguments
+$moto -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+moto_pid=$!
+cleanups+=("kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -f $log")
+
+endpoint="http://localhost:$port"
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "$endpoint/moto-api/" && break
+  kill -0 "$moto_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if ! curl -s -o /dev/null "$endpoint/moto-api/"; then
+  cat "$log" >&2
+  echo "FAIL authorizer tests: moto did not start on port $port" >&2
+  exit 1
+fi
+echo "moto ($moto) on $endpoint"
+
+# Only moto, only dummy credentials: nothing from a profile, no instance metadata probes.
+export AWS_ENDPOINT_URL=$endpoint
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_SECRETS_MANAGER API_KEYS_SECRET_ARN
+unset DATABASE_URL DB_AUTH_MODE DB_SECRET_ARN DB_HOST DB_PORT DB_NAME DB_USER DB_CA_BUNDLE
+
+if [[ $which != credentials ]]; then
+  cargo test --locked -p authorizer
+fi
+[[ $which == authorizer ]] && exit 0
+
+# A password-checking, TLS-serving PostgreSQL of the tests' own.
+bindir=$(pg_config --bindir 2>/dev/null || true)
+[[ -x $bindir/initdb && -x $bindir/pg_ctl ]] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+[[ -x $bindir/initdb && -x $bindir/pg_ctl ]] || fail_or_skip "PostgreSQL's initdb and pg_ctl were not found"
+command -v openssl >/dev/null || fail_or_skip "openssl was not found (it makes the test CA)"
+pgdir=$(mktemp -d /tmp/v3-credentials-pg.XXXXXX)
+chmod 755 "$pgdir"
+cleanups+=("rm -rf $pgdir")
+# PostgreSQL refuses to run as root: as root, run it as the postgres user.
+as_owner=()
+if [[ $(id -u) == 0 ]]; then as_owner=(runuser -u postgres --); fi
+(
+  cd "$pgdir"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=v3 credentials test CA"
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
+  printf 'subjectAltName=DNS:localhost\n' >server.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
+  chmod 600 server.key
+) >/dev/null 2>&1 || fail_or_skip "openssl could not make the test certificates"
+if [[ $(id -u) == 0 ]]; then chown -R postgres "$pgdir"; fi
+"${as_owner[@]}" "$bindir/initdb" --no-sync -A trust -U postgres -D "$pgdir/data" >"$pgdir/initdb.log" 2>&1 ||
+  { cat "$pgdir/initdb.log" >&2; fail_or_skip "initdb failed"; }
+cat >"$pgdir/data/pg_hba.conf" <<'HBA'
+# The superuser over the socket only; every TCP login needs TLS and a password.
+local   all all                trust
+hostssl all all 127.0.0.1/32   scram-sha-256
+hostssl all all ::1/128        scram-sha-256
+HBA
+pgport=$(free_port)
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 30 -o \
+  "-p $pgport -k $pgdir -c listen_addresses=localhost -c ssl=on -c ssl_cert_file=$pgdir/server.pem \
+   -c ssl_key_file=$pgdir/server.key -c fsync=off -c max_connections=200" start >/dev/null ||
+  { cat "$pgdir/server.log" >&2; echo "FAIL AWS tests: the credentials PostgreSQL did not start" >&2; exit 1; }
+cleanups+=("${as_owner[*]} $bindir/pg_ctl -D $pgdir/data -m immediate stop >/dev/null")
+echo "credentials PostgreSQL (TLS, scram-sha-256) on localhost:$pgport"
+
+export CREDENTIALS_PG_PORT=$pgport CREDENTIALS_PG_CA=$pgdir/ca.pem CREDENTIALS_PG_SOCKET_DIR=$pgdir
+cargo test --locked -p contract-tests --test credentials
