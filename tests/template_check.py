@@ -253,6 +253,34 @@ def main() -> int:
             checks.check(props.get("Architectures") == ["arm64"], f"{name} (AWS::Lambda::Function) is arm64")
             checks.check((props.get("LoggingConfig") or {}).get("LogFormat") == "JSON", f"{name} (AWS::Lambda::Function) logs JSON")
 
+    # -- database credentials: what the template passes is what the code reads -------------
+    config_rs = (ROOT / "shared" / "src" / "config.rs").read_text(encoding="utf-8")
+    modes_in_code = set(re.findall(r'Some\("([a-z-]+)"\) =>', config_rs))
+    read_in_code = set(re.findall(r'text\("(DB_[A-Z_]+)"\)', config_rs))
+    mode_param = (template.get("Parameters") or {}).get("DatabaseAuthMode") or {}
+    checks.check(
+        set(mode_param.get("AllowedValues") or []) == modes_in_code and bool(modes_in_code),
+        "DatabaseAuthMode's AllowedValues are exactly the modes shared/src/config.rs accepts",
+        f"template {mode_param.get('AllowedValues')!r}, code {sorted(modes_in_code)!r}",
+    )
+    env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
+    passed = {name for name in env if name.startswith("DB_")}
+    wanted = read_in_code - {"DB_CA_BUNDLE"}  # the bundle compiled in is the one AWS needs
+    checks.check(
+        wanted <= passed,
+        "every DB_* setting shared/src/config.rs reads is passed to the functions",
+        f"missing {sorted(wanted - passed)}",
+    )
+    checks.check("DATABASE_URL" not in env, "no DATABASE_URL in the template (it would override DB_AUTH_MODE)")
+    for name, fn in sorted(functions.items()):
+        binary = binary_of(fn)
+        if binary in (AUTHORIZER_BINARY, CATCH_ALL_BINARY):
+            continue
+        props = fn.get("Properties") or {}
+        policies = [ref_name(p) for p in props.get("Policies") or []]
+        checks.check("DatabaseAccessPolicy" in policies, f"{name} may read the database secret / connect with IAM")
+        checks.check(bool(props.get("VpcConfig")), f"{name} runs in the database's VPC")
+
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 
