@@ -1,68 +1,93 @@
-//! The AWS SDK as the functions use it: one lazily loaded configuration, bounded time for
+//! The AWS SDK as the functions use it: one lazily built configuration, bounded time for
 //! every call a request waits on, and Secrets Manager reads whose errors never carry the
 //! secret's content. Used by the authorizer (API key hashes) and by the database
 //! credentials (the RDS-managed secret, IAM auth tokens).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_secretsmanager::config::SharedCredentialsProvider;
 use aws_sdk_secretsmanager::{Client, error::DisplayErrorContext};
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use tokio::sync::OnceCell;
 
-/// How long calls may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Patience {
-    /// A request is waiting (the authorizer's answer, a database connection): connect 1 s,
-    /// each attempt 1.5 s, two attempts, 3 s in all, well inside the functions' timeouts.
-    Request,
-    /// An operator's command: the SDK's defaults (standard retries, no overall limit).
-    Command,
-}
+type Loader = Box<dyn Fn() -> Pin<Box<dyn Future<Output = SdkConfig> + Send>> + Send + Sync>;
 
-/// The SDK configuration (region, credentials, endpoint, timeouts), loaded on first use: no
+/// The SDK configuration (region, credentials, endpoint, timeouts), built on first use: no
 /// credential lookup and no network during a cold start, and none at all for a function
 /// that never needs AWS (one configured with `DATABASE_URL`).
 pub struct AwsConfig {
-    endpoint_url: Option<String>,
-    patience: Patience,
+    load: Loader,
     config: OnceCell<SdkConfig>,
 }
 
 impl AwsConfig {
-    /// `endpoint_url` overrides the endpoint (tests); `None` leaves it to the SDK's usual
-    /// settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, the profile).
-    pub fn new(endpoint_url: Option<String>, patience: Patience) -> Self {
-        AwsConfig { endpoint_url, patience, config: OnceCell::new() }
+    /// For the Lambda functions: what Lambda puts in the environment and nothing else
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`; and
+    /// `AWS_ENDPOINT_URL`, which the tests use, unless `endpoint_url` overrides it). Calls
+    /// are bounded as a waiting request needs: connect 1 s, each attempt 1.5 s, two attempts,
+    /// 3 s in all. Leaving out the SDK's default provider chain (profiles, SSO, STS web
+    /// identity, container and instance metadata) keeps its code out of the binaries.
+    pub fn lambda(endpoint_url: Option<String>) -> Self {
+        Self::with_loader(Box::new(move || {
+            let config = lambda_config(endpoint_url.clone());
+            Box::pin(async move { config })
+        }))
     }
 
-    /// An already loaded configuration (tests that pin the clock, say).
+    /// For an operator's command: the SDK's default chain (profiles, SSO, environment,
+    /// instance roles…) and its default, patient, retries.
+    pub fn default_chain() -> Self {
+        Self::with_loader(Box::new(|| Box::pin(aws_config::defaults(BehaviorVersion::latest()).load())))
+    }
+
+    /// An already built configuration (tests that pin the clock, say).
     pub fn preloaded(config: SdkConfig) -> Self {
-        AwsConfig { endpoint_url: None, patience: Patience::Request, config: OnceCell::from(config) }
+        AwsConfig { load: Box::new(|| unreachable_loader()), config: OnceCell::from(config) }
+    }
+
+    fn with_loader(load: Loader) -> Self {
+        AwsConfig { load, config: OnceCell::new() }
     }
 
     pub async fn get(&self) -> &SdkConfig {
-        self.config
-            .get_or_init(|| async {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest());
-                if self.patience == Patience::Request {
-                    loader = loader
-                        .timeout_config(
-                            TimeoutConfig::builder()
-                                .connect_timeout(Duration::from_secs(1))
-                                .operation_attempt_timeout(Duration::from_millis(1500))
-                                .operation_timeout(Duration::from_secs(3))
-                                .build(),
-                        )
-                        .retry_config(RetryConfig::standard().with_max_attempts(2));
-                }
-                if let Some(url) = &self.endpoint_url {
-                    loader = loader.endpoint_url(url);
-                }
-                loader.load().await
-            })
-            .await
+        self.config.get_or_init(|| (self.load)()).await
     }
+}
+
+/// A preloaded configuration is never loaded again; should it be, an empty one (every call
+/// then fails for want of a region or credentials) beats a panic.
+fn unreachable_loader() -> Pin<Box<dyn Future<Output = SdkConfig> + Send>> {
+    Box::pin(async { SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build() })
+}
+
+fn lambda_config(endpoint_url: Option<String>) -> SdkConfig {
+    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_millis(1500))
+                .operation_timeout(Duration::from_secs(3))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+        .time_source(SharedTimeSource::new(SystemTimeSource::new()));
+    if let Some(region) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+        builder = builder.region(Region::new(region));
+    }
+    if let Some(url) = endpoint_url.or_else(|| env("AWS_ENDPOINT_URL")) {
+        builder = builder.endpoint_url(url);
+    }
+    builder.build()
 }
 
 /// Failures of a secret read or write. The text is the SDK's error chain (the operation, the
@@ -89,12 +114,7 @@ pub struct SecretStore {
 }
 
 impl SecretStore {
-    /// See [`AwsConfig::new`] for `endpoint_url` and `patience`.
-    pub fn new(secret_id: impl Into<String>, endpoint_url: Option<String>, patience: Patience) -> Self {
-        Self::with_config(secret_id, AwsConfig::new(endpoint_url, patience))
-    }
-
-    pub fn with_config(secret_id: impl Into<String>, aws: AwsConfig) -> Self {
+    pub fn new(secret_id: impl Into<String>, aws: AwsConfig) -> Self {
         Self::with_shared_config(secret_id, Arc::new(aws))
     }
 

@@ -18,7 +18,7 @@ use aws_sdk_rds::auth_token::{AuthTokenGenerator, Config as TokenConfig};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgSslMode};
 use tokio::sync::Mutex;
 
-use crate::aws::{AwsConfig, Patience, SecretStore, StoreError};
+use crate::aws::{AwsConfig, SecretStore, StoreError};
 
 /// The certificates RDS and RDS Proxy present chain to one of these: the regional RDS CAs
 /// (instances, Aurora clusters) and the Amazon roots (RDS Proxy's ACM certificates).
@@ -183,7 +183,7 @@ impl std::fmt::Debug for ManagedCredentials {
 impl ManagedCredentials {
     /// Touches nothing: the AWS configuration is loaded on the first connection.
     pub fn new(settings: ManagedSettings) -> Self {
-        Self::with_aws(settings, AwsConfig::new(None, Patience::Request))
+        Self::with_aws(settings, AwsConfig::lambda(None))
     }
 
     /// With a given AWS configuration (tests pin its clock or endpoint).

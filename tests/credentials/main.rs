@@ -20,7 +20,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_rds::config::{Credentials as AwsCredentials, SharedCredentialsProvider};
 use aws_smithy_async::time::TimeSource;
 use serde_json::json;
-use shared::aws::{AwsConfig, Patience};
+use shared::aws::AwsConfig;
 use shared::credentials::{DatabaseAuth, ManagedCredentials, ManagedSettings, RDS_CA_BUNDLE};
 use shared::db::{Database, PoolSettings};
 use shared::{AppState, Route};
@@ -271,7 +271,7 @@ async fn a_missing_secret_answers_503() {
 async fn secrets_manager_unreachable_answers_503_without_hanging() {
     let Some(server) = server() else { return };
     // Nothing listens on port 9: every attempt is refused; the SDK's bounded retries end it.
-    let aws = AwsConfig::new(Some("http://127.0.0.1:9".into()), Patience::Request);
+    let aws = AwsConfig::lambda(Some("http://127.0.0.1:9".into()));
     let settings = server.settings(DatabaseAuth::SecretsManager { secret_id: "any".into() });
     let state = AppState { db: Database::managed(ManagedCredentials::with_aws(settings, aws), &pool()) };
     let reply = answered(get_agent(&state)).await;
@@ -290,6 +290,16 @@ async fn the_server_certificate_must_chain_to_the_ca_bundle() {
     let reply = answered(get_agent(&state)).await;
     assert_unavailable_without_detail(&reply, &["tls-password"]);
     assert!(!server.sessions_use_tls(&role).await, "no session may have been opened");
+
+    // The same bundle with the test's CA appended is accepted: so the shipped bundle parses
+    // (a malformed certificate in it would fail every connection), and it was the missing
+    // CA, not the bundle, that refused the server above.
+    let arn = create_secret(&rds_secret(&role.name, "tls-password", server.port)).await;
+    let mut settings = server.settings(DatabaseAuth::SecretsManager { secret_id: arn });
+    settings.ca_bundle = [RDS_CA_BUNDLE, b"\n", &server.ca_pem].concat();
+    let state = AppState { db: Database::managed_lazy(settings, &pool()) };
+    shared::demo::seed(&state.db).await.expect("the bundle plus the test CA verifies the server");
+    assert_eq!(get_agent(&state).await.status, 200);
 }
 
 #[tokio::test]

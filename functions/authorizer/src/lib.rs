@@ -30,7 +30,7 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use shared::aws::{Patience, SecretStore, StoreError};
+use shared::aws::{AwsConfig, SecretStore, StoreError};
 
 use crate::keys::{KeyFile, KeyList, hash_key};
 
@@ -110,7 +110,7 @@ impl Authorizer {
     /// Builds nothing that touches the network: the SDK client is made on the first request.
     pub fn new(settings: Settings) -> Authorizer {
         Authorizer {
-            store: SecretStore::new(settings.secret_id, settings.endpoint_url, Patience::Request),
+            store: SecretStore::new(settings.secret_id, AwsConfig::lambda(settings.endpoint_url)),
             cache_ttl: settings.cache_ttl,
             cache: Mutex::new(None),
         }

@@ -15,7 +15,7 @@ use std::{process::ExitCode, time::SystemTime};
 
 use authorizer::keys::{self, KeyEntry, KeyFile};
 use aws_sdk_secretsmanager::primitives::{DateTime, DateTimeFormat};
-use shared::aws::{Patience, SecretStore, StoreError};
+use shared::aws::{AwsConfig, SecretStore, StoreError};
 
 const USAGE: &str = "\
 usage: api-keys [--secret ARN|NAME] issue <client>
@@ -94,7 +94,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = SecretStore::new(args.secret, None, Patience::Command);
+    let store = SecretStore::new(args.secret, AwsConfig::default_chain());
     match run(&store, args.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
