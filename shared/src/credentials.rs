@@ -291,6 +291,7 @@ impl ManagedCredentials {
             .username(&user)
             .password(&password)
             .database(database.as_deref().unwrap_or(DEFAULT_DATABASE))
+            .application_name(crate::db::APPLICATION_NAME)
             .ssl_mode(PgSslMode::VerifyFull)
             .ssl_root_cert_from_pem(settings.ca_bundle.clone()))
     }

@@ -29,6 +29,9 @@ impl Default for PoolSettings {
     }
 }
 
+/// How the API's sessions show in `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "v3-api";
+
 /// How long a SQLite writer waits for another process's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -186,7 +189,7 @@ fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
         // A ping before every query would double each request's round trips; a dead
         // connection is instead detected by the query itself (see `store::retry_read`).
         .test_before_acquire(false)
-        .connect_lazy_with(options.application_name("v3-api"))
+        .connect_lazy_with(options.application_name(APPLICATION_NAME))
 }
 
 pub fn postgres_migrator() -> sqlx::migrate::Migrator {

@@ -106,11 +106,12 @@ impl Server {
         .await;
     }
 
-    /// Whether every session of the role uses TLS (and there is at least one).
+    /// Whether every session of the role is the API's and uses TLS (and there is at least one).
     async fn sessions_use_tls(&self, role: &Role) -> bool {
         let mut admin = self.admin().await;
         let rows: Vec<bool> = sqlx::query_scalar(
-            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = $1",
+            "SELECT s.ssl AND a.application_name = 'v3-api'
+             FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = $1",
         )
         .bind(&role.name)
         .fetch_all(&mut admin)
