@@ -91,40 +91,14 @@ fi
 [[ $which == authorizer ]] && exit 0
 
 # A password-checking, TLS-serving PostgreSQL of the tests' own.
-bindir=$(pg_config --bindir 2>/dev/null || true)
-[[ -x $bindir/initdb && -x $bindir/pg_ctl ]] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-[[ -x $bindir/initdb && -x $bindir/pg_ctl ]] || fail_or_skip "PostgreSQL's initdb and pg_ctl were not found"
-command -v openssl >/dev/null || fail_or_skip "openssl was not found (it makes the test CA)"
-pgdir=$(mktemp -d /tmp/v3-credentials-pg.XXXXXX)
-chmod 755 "$pgdir"
-cleanups+=("rm -rf $pgdir")
-# PostgreSQL refuses to run as root: as root, run it as the postgres user.
-as_owner=()
-if [[ $(id -u) == 0 ]]; then as_owner=(runuser -u postgres --); fi
-(
-  cd "$pgdir"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=v3 credentials test CA"
-  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
-  printf 'subjectAltName=DNS:localhost\n' >server.ext
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext
-  chmod 600 server.key
-) >/dev/null 2>&1 || fail_or_skip "openssl could not make the test certificates"
-if [[ $(id -u) == 0 ]]; then chown -R postgres "$pgdir"; fi
-"${as_owner[@]}" "$bindir/initdb" --no-sync -A trust -U postgres -D "$pgdir/data" >"$pgdir/initdb.log" 2>&1 ||
-  { cat "$pgdir/initdb.log" >&2; fail_or_skip "initdb failed"; }
-cat >"$pgdir/data/pg_hba.conf" <<'HBA'
-# The superuser over the socket only; every TCP login needs TLS and a password.
-local   all all                trust
-hostssl all all 127.0.0.1/32   scram-sha-256
-hostssl all all ::1/128        scram-sha-256
-HBA
-pgport=$(free_port)
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 30 -o \
-  "-p $pgport -k $pgdir -c listen_addresses=localhost -c ssl=on -c ssl_cert_file=$pgdir/server.pem \
-   -c ssl_key_file=$pgdir/server.key -c fsync=off -c max_connections=200" start >/dev/null ||
-  { cat "$pgdir/server.log" >&2; echo "FAIL AWS tests: the credentials PostgreSQL did not start" >&2; exit 1; }
-cleanups+=("${as_owner[*]} $bindir/pg_ctl -D $pgdir/data -m immediate stop >/dev/null")
-echo "credentials PostgreSQL (TLS, scram-sha-256) on localhost:$pgport"
+# shellcheck source=tests/lib/tls-postgres.sh
+source tests/lib/tls-postgres.sh
+if ! start_tls_postgres; then
+  # A machine without the server binaries may skip; one where the server fails must not.
+  [[ $TLS_PG_ERROR == "PostgreSQL did not start" ]] && { echo "FAIL AWS tests: $TLS_PG_ERROR" >&2; exit 1; }
+  fail_or_skip "$TLS_PG_ERROR"
+fi
+echo "credentials PostgreSQL (TLS, scram-sha-256) on localhost:$TLS_PG_PORT"
 
-export CREDENTIALS_PG_PORT=$pgport CREDENTIALS_PG_CA=$pgdir/ca.pem CREDENTIALS_PG_SOCKET_DIR=$pgdir
+export CREDENTIALS_PG_PORT=$TLS_PG_PORT CREDENTIALS_PG_CA=$TLS_PG_CA CREDENTIALS_PG_SOCKET_DIR=$TLS_PG_DIR
 cargo test --locked -p contract-tests --test credentials

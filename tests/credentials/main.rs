@@ -162,7 +162,17 @@ fn rds_secret(user: &str, password: &str, port: u16) -> String {
 }
 
 async fn secret_mode_state(server: &Server, arn: &str) -> AppState {
-    let settings = server.settings(DatabaseAuth::SecretsManager { secret_id: arn.to_owned() });
+    state_with(server.settings(DatabaseAuth::SecretsManager { secret_id: arn.to_owned() }))
+}
+
+/// A new secret holding `role`'s name and `password`, and settings that read it.
+async fn secret_settings(server: &Server, role: &Role, password: &str) -> ManagedSettings {
+    let arn = create_secret(&rds_secret(&role.name, password, server.port)).await;
+    server.settings(DatabaseAuth::SecretsManager { secret_id: arn })
+}
+
+/// A function process's state over managed credentials.
+fn state_with(settings: ManagedSettings) -> AppState {
     AppState { db: Database::managed_lazy(settings, &pool()) }
 }
 
@@ -283,22 +293,19 @@ async fn secrets_manager_unreachable_answers_503_without_hanging() {
 async fn the_server_certificate_must_chain_to_the_ca_bundle() {
     let Some(server) = server() else { return };
     let role = server.role("tls-password").await;
-    let arn = create_secret(&rds_secret(&role.name, "tls-password", server.port)).await;
     // The shipped RDS bundle (the default) does not trust the test's throwaway CA.
-    let mut settings = server.settings(DatabaseAuth::SecretsManager { secret_id: arn });
+    let mut settings = secret_settings(&server, &role, "tls-password").await;
     settings.ca_bundle = RDS_CA_BUNDLE.to_vec();
-    let state = AppState { db: Database::managed_lazy(settings, &pool()) };
-    let reply = answered(get_agent(&state)).await;
+    let reply = answered(get_agent(&state_with(settings))).await;
     assert_unavailable_without_detail(&reply, &["tls-password"]);
     assert!(!server.sessions_use_tls(&role).await, "no session may have been opened");
 
     // The same bundle with the test's CA appended is accepted: so the shipped bundle parses
     // (a malformed certificate in it would fail every connection), and it was the missing
     // CA, not the bundle, that refused the server above.
-    let arn = create_secret(&rds_secret(&role.name, "tls-password", server.port)).await;
-    let mut settings = server.settings(DatabaseAuth::SecretsManager { secret_id: arn });
+    let mut settings = secret_settings(&server, &role, "tls-password").await;
     settings.ca_bundle = [RDS_CA_BUNDLE, b"\n", &server.ca_pem].concat();
-    let state = AppState { db: Database::managed_lazy(settings, &pool()) };
+    let state = state_with(settings);
     shared::demo::seed(&state.db).await.expect("the bundle plus the test CA verifies the server");
     assert_eq!(get_agent(&state).await.status, 200);
 }
@@ -307,12 +314,10 @@ async fn the_server_certificate_must_chain_to_the_ca_bundle() {
 async fn the_server_host_name_must_match_its_certificate() {
     let Some(server) = server() else { return };
     let role = server.role("host-password").await;
-    let arn = create_secret(&rds_secret(&role.name, "host-password", server.port)).await;
     // The certificate names localhost only; 127.0.0.1 is the same server under another name.
-    let mut settings = server.settings(DatabaseAuth::SecretsManager { secret_id: arn });
+    let mut settings = secret_settings(&server, &role, "host-password").await;
     settings.host = Some("127.0.0.1".into());
-    let state = AppState { db: Database::managed_lazy(settings, &pool()) };
-    let reply = answered(get_agent(&state)).await;
+    let reply = answered(get_agent(&state_with(settings))).await;
     assert_unavailable_without_detail(&reply, &["host-password"]);
 }
 
