@@ -55,23 +55,24 @@ async fn response_url() -> (String, tokio::task::JoinHandle<(String, Value)>) {
     (url, received)
 }
 
+/// events/migrate-custom-resource-create.json (what CloudFormation sends) as a `request_type`
+/// request whose answer goes to `url`.
 fn cloudformation_event(request_type: &str, url: &str) -> Value {
-    json!({
-        "RequestType": request_type,
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:migrate",
-        "ResponseURL": url,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/v3/guid",
-        "RequestId": "unique-request-id",
-        "LogicalResourceId": "DatabaseMigrations",
-        "ResourceType": "Custom::DatabaseMigrations",
-        "ResourceProperties": { "ServiceToken": "arn", "MigrateVersion": "7", "DeployId": "x" }
-    })
+    let mut event = event_file("migrate-custom-resource-create.json");
+    event["RequestType"] = json!(request_type);
+    event["ResponseURL"] = json!(url);
+    event
+}
+
+fn event_file(name: &str) -> Value {
+    let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 
 #[tokio::test]
 async fn invoked_by_hand_it_migrates_and_says_to_which_version() {
     let (path, open) = fresh_sqlite();
-    let output = handle(json!({}), open).await.unwrap();
+    let output = handle(event_file("migrate-by-hand.json"), open).await.unwrap();
     assert_eq!(output["engine"], "sqlite");
     assert!(output["schema_version"].as_i64().unwrap() > 0, "{output}");
     let _ = std::fs::remove_file(path);
