@@ -118,37 +118,33 @@ impl RdsSecret {
     /// echo a value.
     pub fn parse(text: &str) -> Result<Self, CredentialError> {
         use serde_json::Value;
-        let value: Value =
-            serde_json::from_str(text).map_err(|_| CredentialError::SecretMalformed("it is not JSON"))?;
-        let Value::Object(fields) = value else {
-            return Err(CredentialError::SecretMalformed("it is not a JSON object"));
+        let malformed = CredentialError::SecretMalformed;
+        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(text) else {
+            let json = serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+            return Err(malformed(if json { "it is not a JSON object" } else { "it is not JSON" }));
         };
-        let text_field = |name: &'static str, missing: &'static str, wrong: &'static str| match fields.get(name) {
-            None | Some(Value::Null) => Err(missing),
-            Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
-            Some(_) => Err(wrong),
+        // Absent or null: None. A non-empty string: the text. Anything else: `wrong`.
+        let text = |name: &str, wrong: &'static str| match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.clone())),
+            Some(_) => Err(malformed(wrong)),
         };
-        let optional = |result: Result<String, &'static str>, missing| match result {
-            Err(reason) if reason == missing => Ok(None),
-            other => other.map(Some),
+        let port = |wrong: &'static str| {
+            let port = match fields.get("port") {
+                None | Some(Value::Null) => return Ok(None),
+                Some(Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+                Some(Value::String(s)) => s.trim().parse::<u16>().ok(),
+                Some(_) => None,
+            };
+            port.filter(|&port| port > 0).map(Some).ok_or(malformed(wrong))
         };
-        let username = text_field("username", "no username", "username is not a non-empty string")
-            .map_err(CredentialError::SecretMalformed)?;
-        let password = text_field("password", "no password", "password is not a non-empty string")
-            .map_err(CredentialError::SecretMalformed)?;
-        let host = optional(text_field("host", "no host", "host is not a non-empty string"), "no host")
-            .map_err(CredentialError::SecretMalformed)?;
-        let dbname = optional(text_field("dbname", "no dbname", "dbname is not a non-empty string"), "no dbname")
-            .map_err(CredentialError::SecretMalformed)?;
-        let port = match fields.get("port") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => Some(n.as_u64().and_then(|n| u16::try_from(n).ok()).filter(|&n| n > 0)),
-            Some(Value::String(s)) => Some(s.trim().parse::<u16>().ok().filter(|&n| n > 0)),
-            Some(_) => Some(None),
-        }
-        .map(|port| port.ok_or(CredentialError::SecretMalformed("port is not a port number")))
-        .transpose()?;
-        Ok(RdsSecret { username, password, host, port, dbname })
+        Ok(RdsSecret {
+            username: text("username", "username is not a non-empty string")?.ok_or(malformed("no username"))?,
+            password: text("password", "password is not a non-empty string")?.ok_or(malformed("no password"))?,
+            host: text("host", "host is not a non-empty string")?,
+            port: port("port is not a port number")?,
+            dbname: text("dbname", "dbname is not a non-empty string")?,
+        })
     }
 }
 
