@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed bench bench-tls dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed bench bench-aws-mode dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -101,10 +101,10 @@ bench:
 	python3 bench/chart.py bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json docs/bench-latency.png
 	$(TARGET_DIR)/release/bench report bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json --chart docs/bench-latency.png --zips $(TARGET_DIR)/lambda --out BENCHMARKS.md
 
-# TLS (verify-full) connection cost, first of a process and later, with and without the RDS
-# CA bundle: starts a TLS PostgreSQL of its own.
-bench-tls:
-	bash bench/tls-connect.sh
+# What AWS mode (verify-full TLS, the secret, IAM tokens) costs a cold start: starts a TLS
+# PostgreSQL and moto of its own.
+bench-aws-mode:
+	bash bench/aws-mode.sh
 
 # The Lambda artifacts: one arm64 bootstrap.zip per function (cross-compiled with zig from
 # PyPI's ziglang, which the cargo-lambda package brings). Slow: one fat-LTO link per function.

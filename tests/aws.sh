@@ -27,54 +27,21 @@ fail_or_skip() {
   exit 0
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 cleanups=()
 cleanup() {
   for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done
 }
 trap cleanup EXIT
 
-# The moto server command: moto_server on PATH, else the module of an installed moto.
-moto_command() {
-  if command -v moto_server >/dev/null 2>&1 && moto_server --help >/dev/null 2>&1; then
-    echo moto_server
-  elif python3 -c 'import moto.server, flask, werkzeug' >/dev/null 2>&1; then
-    echo "python3 -m moto.server"
-  else
-    return 1
-  fi
-}
-
-if ! moto=$(moto_command); then
-  echo "moto[server] not found: installing it from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' ||
-    fail_or_skip "could not install moto[server] (python3 -m pip install 'moto[server]')"
-  hash -r
-  moto=$(moto_command) || fail_or_skip "moto[server] installed but neither moto_server nor python3 -m moto.server runs"
-fi
-
-port=$(free_port)
-log=$(mktemp)
-# shellcheck disable=SC2086 # $moto is a command and its arguments
-$moto -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
-moto_pid=$!
-cleanups+=("kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -f $log")
-
-endpoint="http://localhost:$port"
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "$endpoint/moto-api/" && break
-  kill -0 "$moto_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if ! curl -s -o /dev/null "$endpoint/moto-api/"; then
-  cat "$log" >&2
-  echo "FAIL authorizer tests: moto did not start on port $port" >&2
+# shellcheck source=tests/lib/moto.sh
+source tests/lib/moto.sh
+if ! start_moto; then
+  [[ $MOTO_INSTALLABLE == no ]] && fail_or_skip "$MOTO_ERROR"
+  echo "FAIL AWS tests: $MOTO_ERROR" >&2
   exit 1
 fi
-echo "moto ($moto) on $endpoint"
+endpoint=$MOTO_ENDPOINT
+echo "moto on $endpoint"
 
 # Only moto, only dummy credentials: nothing from a profile, no instance metadata probes.
 export AWS_ENDPOINT_URL=$endpoint
