@@ -120,6 +120,16 @@ impl Server {
         !rows.is_empty() && rows.iter().all(|&ssl| ssl)
     }
 
+    /// A role with `password`, its RDS-style secret, and a function's state reading that
+    /// secret, migrated and seeded through it (so over TLS, with the secret's password).
+    async fn secret_mode(&self, password: &str) -> (Role, String, AppState) {
+        let role = self.role(password).await;
+        let arn = create_secret(&rds_secret(&role.name, password, self.port)).await;
+        let state = secret_mode_state(self, &arn).await;
+        shared::demo::seed(&state.db).await.expect("migrate and seed through the secret's credentials");
+        (role, arn, state)
+    }
+
     fn settings(&self, auth: DatabaseAuth) -> ManagedSettings {
         ManagedSettings {
             auth,
@@ -197,11 +207,8 @@ fn assert_unavailable_without_detail(reply: &Reply, secrets: &[&str]) {
 #[tokio::test]
 async fn secret_mode_migrates_seeds_and_serves_over_verified_tls() {
     let Some(server) = server() else { return };
-    let role = server.role("first-password").await;
-    let arn = create_secret(&rds_secret(&role.name, "first-password", server.port)).await;
-    let state = secret_mode_state(&server, &arn).await;
+    let (role, _arn, state) = server.secret_mode("first-password").await;
 
-    shared::demo::seed(&state.db).await.expect("migrate and seed through the secret's credentials");
     let reply = get_agent(&state).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["idAgente"], 8);
@@ -213,10 +220,7 @@ async fn secret_mode_migrates_seeds_and_serves_over_verified_tls() {
 #[tokio::test]
 async fn the_secret_is_read_once_per_container() {
     let Some(server) = server() else { return };
-    let role = server.role("kept-password").await;
-    let arn = create_secret(&rds_secret(&role.name, "kept-password", server.port)).await;
-    let state = secret_mode_state(&server, &arn).await;
-    shared::demo::seed(&state.db).await.unwrap();
+    let (role, arn, state) = server.secret_mode("kept-password").await;
 
     // The secret changes in Secrets Manager but not in the database: a container that read
     // it again would now fail to log in. New connections keep using the cached value.
@@ -231,10 +235,7 @@ async fn the_secret_is_read_once_per_container() {
 #[tokio::test]
 async fn a_rotated_password_is_read_again_when_the_login_is_refused() {
     let Some(server) = server() else { return };
-    let role = server.role("before-rotation").await;
-    let arn = create_secret(&rds_secret(&role.name, "before-rotation", server.port)).await;
-    let state = secret_mode_state(&server, &arn).await;
-    shared::demo::seed(&state.db).await.unwrap();
+    let (role, arn, state) = server.secret_mode("before-rotation").await;
     assert_eq!(get_agent(&state).await.status, 200);
 
     // Rotation: a new password in the database and in the secret; the open session ends.
