@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use crate::credentials::{DatabaseAuth, ManagedSettings, RDS_CA_BUNDLE};
+use crate::credentials::{DEFAULT_PORT, DatabaseAuth, ManagedSettings, RDS_CA_BUNDLE};
 use crate::db::{Database, PoolSettings};
 
 /// What every request handler needs, built once per process.
@@ -85,23 +85,17 @@ impl DatabaseSource {
         if let Some(url) = text("DATABASE_URL") {
             return Ok(Self::Url(url));
         }
-        let (auth, mode) = match text("DB_AUTH_MODE").as_deref() {
+        let required = |name: &'static str, mode: &'static str, what: &'static str| {
+            text(name).ok_or(ConfigError::MissingSetting { name, mode, what })
+        };
+        let auth = match text("DB_AUTH_MODE").as_deref() {
             None => return Err(ConfigError::MissingDatabaseUrl),
-            Some("secrets-manager") => {
-                let secret_id = text("DB_SECRET_ARN").ok_or(ConfigError::MissingSetting {
-                    name: "DB_SECRET_ARN",
-                    mode: "secrets-manager",
-                    what: "the ARN of the RDS-managed secret",
-                })?;
-                (DatabaseAuth::SecretsManager { secret_id }, "secrets-manager")
-            }
+            Some("secrets-manager") => DatabaseAuth::SecretsManager {
+                secret_id: required("DB_SECRET_ARN", "secrets-manager", "the ARN of the RDS-managed secret")?,
+            },
             Some("iam") => {
-                let user = text("DB_USER").ok_or(ConfigError::MissingSetting {
-                    name: "DB_USER",
-                    mode: "iam",
-                    what: "the PostgreSQL user granted rds_iam",
-                })?;
-                (DatabaseAuth::Iam { user }, "iam")
+                required("DB_HOST", "iam", "the RDS Proxy endpoint")?;
+                DatabaseAuth::Iam { user: required("DB_USER", "iam", "the PostgreSQL user to log in as")? }
             }
             Some(other) => {
                 return Err(ConfigError::InvalidSetting {
@@ -111,19 +105,15 @@ impl DatabaseSource {
                 });
             }
         };
-        let host = text("DB_HOST");
-        if host.is_none() && mode == "iam" {
-            return Err(ConfigError::MissingSetting { name: "DB_HOST", mode, what: "the RDS Proxy endpoint" });
-        }
         let port = match text("DB_PORT") {
             None => None,
-            Some(_) => Some(setting(lookup, "DB_PORT", 5432, 1..=65535, "a port number from 1 to 65535")?),
+            Some(_) => Some(setting(lookup, "DB_PORT", DEFAULT_PORT, 1..=65535, "a port number from 1 to 65535")?),
         };
         let ca_bundle = match text("DB_CA_BUNDLE") {
             None => RDS_CA_BUNDLE.to_vec(),
             Some(path) => read_ca_bundle(&path)?,
         };
-        Ok(Self::Managed(ManagedSettings { auth, host, port, database: text("DB_NAME"), ca_bundle }))
+        Ok(Self::Managed(ManagedSettings { auth, host: text("DB_HOST"), port, database: text("DB_NAME"), ca_bundle }))
     }
 }
 

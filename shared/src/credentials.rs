@@ -84,8 +84,6 @@ pub enum CredentialError {
     SecretMalformed(&'static str),
     #[error("the database secret has no host and DB_HOST is not set")]
     NoHost,
-    #[error("no database secret has been read")]
-    NoSecret,
     #[error("creating an IAM auth token: {0}")]
     Token(String),
 }
@@ -194,10 +192,6 @@ impl ManagedCredentials {
         ManagedCredentials { settings, aws, source, cache: Mutex::new(Cache::default()) }
     }
 
-    pub fn settings(&self) -> &ManagedSettings {
-        &self.settings
-    }
-
     /// Connect options that no connection is ever opened with: the pool is built lazily,
     /// and [`Self::ready`] installs real ones before its first connection.
     pub fn placeholder_options(&self) -> PgConnectOptions {
@@ -258,19 +252,22 @@ impl ManagedCredentials {
         let settings = &self.settings;
         let (user, password, host, port, database) = match &self.source {
             Source::Secret(store) => {
-                if reread || cache.secret.is_none() {
-                    let secret = RdsSecret::parse(&store.read().await?)?;
-                    tracing::info!(user = %secret.username, "read the database secret");
-                    cache.secret = Some((secret, Instant::now()));
-                }
-                let Some((secret, _)) = &cache.secret else { return Err(CredentialError::NoSecret) };
-                let host = settings.host.clone().or_else(|| secret.host.clone()).ok_or(CredentialError::NoHost)?;
+                let secret = match &cache.secret {
+                    Some((secret, _)) if !reread => secret.clone(),
+                    _ => {
+                        let secret = RdsSecret::parse(&store.read().await?)?;
+                        tracing::info!(user = %secret.username, "read the database secret");
+                        cache.secret = Some((secret.clone(), Instant::now()));
+                        secret
+                    }
+                };
+                let host = settings.host.clone().or(secret.host).ok_or(CredentialError::NoHost)?;
                 (
-                    secret.username.clone(),
-                    secret.password.clone(),
+                    secret.username,
+                    secret.password,
                     host,
                     settings.port.or(secret.port).unwrap_or(DEFAULT_PORT),
-                    settings.database.clone().or_else(|| secret.dbname.clone()),
+                    settings.database.clone().or(secret.dbname),
                 )
             }
             Source::Iam { user } => {
