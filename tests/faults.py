@@ -237,7 +237,7 @@ def outage():
     (ok if after and not failed_after else fail)(f"every one of the {len(after)} requests after that succeeds "
                                                  f"({len(failed_after)} did not)")
     acknowledged = {r[5] for r in results if r[2] == "write" and r[3] in (200, 201)}
-    stored = set(psql('SELECT "NombreParametro" FROM "ParametroTareaSalida" WHERE "idTarea" = 7000',
+    stored = set(psql('SELECT "NombreParametro" FROM "ParametrosTareaSalida" WHERE "idTarea" = 7000',
                       url).split("\n")) - {""}
     lost = acknowledged - stored
     (ok if not lost else fail)(f"writes acknowledged: {len(acknowledged)}, present afterwards: "

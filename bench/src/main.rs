@@ -151,11 +151,11 @@ async fn table_sizes(database_url: &str) -> Result<(i64, i64), String> {
     let count = |table: &'static str| format!(r#"SELECT COUNT(*) FROM "{table}""#);
     let interactions: i64 =
         sqlx::query_scalar(&count("Interacciones")).fetch_one(&mut connection).await.map_err(|e| e.to_string())?;
-    let incoming: i64 = sqlx::query_scalar(&count("ParametroTareaEntrada"))
+    let incoming: i64 = sqlx::query_scalar(&count("ParametrosTareaEntrada"))
         .fetch_one(&mut connection)
         .await
         .map_err(|e| e.to_string())?;
-    let outgoing: i64 = sqlx::query_scalar(&count("ParametroTareaSalida"))
+    let outgoing: i64 = sqlx::query_scalar(&count("ParametrosTareaSalida"))
         .fetch_one(&mut connection)
         .await
         .map_err(|e| e.to_string())?;

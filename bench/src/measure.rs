@@ -30,12 +30,12 @@ pub enum Floor {
 
 pub fn subjects() -> Vec<Subject> {
     vec![
-        Subject { function: "get-agent", event_file: "get-agent", floor: Some(Floor::ById(agents::FIND, 8)) },
-        Subject { function: "get-campaign", event_file: "get-campaign", floor: Some(Floor::ById(campaigns::FIND, 2)) },
+        Subject { function: "get-agent", event_file: "get-agent", floor: Some(Floor::ById(agents::FIND.as_str(), 8)) },
+        Subject { function: "get-campaign", event_file: "get-campaign", floor: Some(Floor::ById(campaigns::FIND.as_str(), 2)) },
         Subject {
             function: "get-interaction",
             event_file: "get-interaction",
-            floor: Some(Floor::ByText(interactions::FIND, INTERACTION)),
+            floor: Some(Floor::ByText(interactions::FIND.as_str(), INTERACTION)),
         },
         Subject {
             function: "get-full-interaction",

@@ -166,7 +166,11 @@ impl Database {
                 with_pool!(self, pool => migrator.run(pool).await)
             }
             other => other,
+        }?;
+        if let Self::Sqlite(pool) = self {
+            photos_as_base64_text(pool).await?;
         }
+        Ok(())
     }
 
     /// The newest migration applied to this database (0 when none).
@@ -198,4 +202,24 @@ pub fn postgres_migrator() -> sqlx::migrate::Migrator {
 
 pub fn sqlite_migrator() -> sqlx::migrate::Migrator {
     sqlx::migrate!("migrations/sqlite")
+}
+
+/// The MitACD migration's one step SQLite's SQL cannot take: an `Agentes.Photo` stored as
+/// bytes by the first schema becomes the base64 text the API printed for it (MitACD keeps a
+/// `varchar(200)` there). Only rows still holding bytes are touched, so this is a no-op after
+/// the first run; PostgreSQL's migration does the same in SQL.
+async fn photos_as_base64_text(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    use base64::Engine as _;
+    let photos: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as(r#"SELECT "idAgente", "Photo" FROM "Agentes" WHERE typeof("Photo") = 'blob'"#)
+            .fetch_all(pool)
+            .await?;
+    for (agent, bytes) in photos {
+        sqlx::query(r#"UPDATE "Agentes" SET "Photo" = $1 WHERE "idAgente" = $2"#)
+            .bind(base64::engine::general_purpose::STANDARD.encode(bytes))
+            .bind(agent)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub mod http;
 pub mod mapper;
 pub mod models;
 pub mod routes;
+pub mod schema;
 pub mod store;
 pub mod telemetry;
 pub mod timestamp;

@@ -55,11 +55,11 @@ mod tests {
     fn seed_row() -> FullInteractionRow {
         FullInteractionRow {
             id: "210614222408193_ACD_00001".into(),
-            started_at: Timestamp::parse("2021-06-15T01:24:08.193Z").unwrap(),
+            started_at: Some(Timestamp::parse("2021-06-15T01:24:08.193Z").unwrap()),
             crm_id: None,
             client_id: None,
             client_name: None,
-            phone_number_id: 0,
+            phone_number_id: Some(0),
             dnis: None,
             ani: None,
             result_id: None,
@@ -81,13 +81,13 @@ mod tests {
             agent_group_name: Some("InnoGroup".into()),
             agent_supervisor_id: Some(8),
             agent_supervisor_name: Some("ippad1".into()),
-            segments: 1,
+            segments: Some(1),
             context: None,
-            message_id: 0,
-            case_id: 0,
+            message_id: Some(0),
+            case_id: Some(0),
             closed_by_max_acw_time: None,
-            duration: 18631194,
-            task_id: 0,
+            duration: Some(18631194),
+            task_id: Some(0),
         }
     }
 

@@ -1,16 +1,17 @@
 //! The one timestamp type of the API. It prints as the contract says,
 //! `2021-06-15T01:24:08.193Z` (UTC, milliseconds, `Z`), whatever the engine, and is stored as
-//! TIMESTAMPTZ in PostgreSQL and as TEXT in exactly that same form in SQLite (sqlx's own
+//! `timestamp(3)` holding UTC in PostgreSQL (as AWS DMS replicates MitACD's `datetime`) and as
+//! TEXT in exactly that same form in SQLite (sqlx's own
 //! chrono encoding would write `+00:00`, and two text forms in one column would not sort).
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
 use sqlx::sqlite::{SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
+use sqlx::{Decode, Encode, Postgres, Sqlite, Type, ValueRef as _};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub DateTime<Utc>);
@@ -63,21 +64,35 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
+/// MitACD's `datetime` replicates into PostgreSQL as `timestamp` without time zone, holding
+/// UTC: that is what the API writes. It reads either kind, so a copy made with `timestamptz`
+/// (by hand, say) serves the same bytes.
 impl Type<Postgres> for Timestamp {
     fn type_info() -> PgTypeInfo {
-        <DateTime<Utc> as Type<Postgres>>::type_info()
+        <NaiveDateTime as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <NaiveDateTime as Type<Postgres>>::compatible(ty) || <DateTime<Utc> as Type<Postgres>>::compatible(ty)
     }
 }
 
 impl Encode<'_, Postgres> for Timestamp {
     fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        <DateTime<Utc> as Encode<'_, Postgres>>::encode_by_ref(&self.0, buf)
+        // Milliseconds, as `datetime` keeps and the API prints: truncated, never rounded up.
+        let at = self.0.naive_utc();
+        let at = at.with_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(at);
+        <NaiveDateTime as Encode<'_, Postgres>>::encode_by_ref(&at, buf)
     }
 }
 
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        <DateTime<Utc> as Decode<'r, Postgres>>::decode(value).map(Self)
+        if <NaiveDateTime as Type<Postgres>>::compatible(&value.type_info()) {
+            <NaiveDateTime as Decode<'r, Postgres>>::decode(value).map(|at| Self(at.and_utc()))
+        } else {
+            <DateTime<Utc> as Decode<'r, Postgres>>::decode(value).map(Self)
+        }
     }
 }
 

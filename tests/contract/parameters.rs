@@ -37,7 +37,7 @@ async fn incoming_parameters_match_the_seed_bytes(api: &TestApi) {
     // The seed document's own response, byte for byte (it is already in contract order).
     let seed = include_str!("../../shared/data/demo-data.json");
     let seed: serde_json::Value = serde_json::from_str(seed).unwrap();
-    let expected: Vec<String> = seed["ParametroTareaEntrada"]
+    let expected: Vec<String> = seed["ParametrosTareaEntrada"]
         .as_array()
         .unwrap()
         .iter()
@@ -73,7 +73,7 @@ async fn unknown_task_is_200_with_an_empty_array(api: &TestApi) {
 
 async fn parameters_sort_case_insensitively_with_underscore_before_letters(api: &TestApi) {
     api.execute(
-        r#"INSERT INTO "ParametroTareaSalida" ("idTarea", "NombreParametro", "Valor") VALUES
+        r#"INSERT INTO "ParametrosTareaSalida" ("idTarea", "NombreParametro", "Valor") VALUES
            (5, 'b', '1'), (5, 'A_b', '2'), (5, 'Ab', '3'), (5, 'a', '4'), (5, 'B', '5'), (5, 'a_', '6')"#,
     )
     .await;

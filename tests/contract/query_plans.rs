@@ -15,15 +15,15 @@ async fn every_routes_query_is_an_index_lookup_on_postgres() {
     let explain = |sql: &str| format!("EXPLAIN {sql}");
     let mut plans = Vec::new();
     for (route, sql, id) in [
-        ("get-agent", agents::FIND, 8),
-        ("get-campaign", campaigns::FIND, 2),
+        ("get-agent", agents::FIND.as_str(), 8),
+        ("get-campaign", campaigns::FIND.as_str(), 2),
         ("get-outgoing-parameters", parameters::LIST_OUTGOING, 812),
         ("get-incoming-parameters", parameters::LIST_INCOMING, 812),
     ] {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql)).bind(id).fetch_all(&mut *connection).await.unwrap();
         plans.push((route, plan));
     }
-    for (route, sql) in [("get-interaction", interactions::FIND), ("get-full-interaction", interactions::FIND_FULL)] {
+    for (route, sql) in [("get-interaction", interactions::FIND.as_str()), ("get-full-interaction", interactions::FIND_FULL)] {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql))
             .bind("210614222408193_ACD_00001")
             .fetch_all(&mut *connection)

@@ -38,15 +38,28 @@ pub struct TestApi {
 
 impl TestApi {
     pub async fn sqlite() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.db", unique("v3test")));
-        let api = Self { state: AppState { db: Self::open_sqlite(&path, true) }, backing: Backing::Sqlite { path } };
+        let api = Self::sqlite_unseeded();
         shared::demo::seed(&api.state.db).await.expect("seed SQLite");
         api
+    }
+
+    /// A new, empty SQLite file: not even migrated.
+    pub fn sqlite_unseeded() -> Self {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("v3test")));
+        Self { state: AppState { db: Self::open_sqlite(&path, true) }, backing: Backing::Sqlite { path } }
     }
 
     /// `None` (the test is skipped) when `TEST_DATABASE_URL` is unset, except under
     /// `CI=true`, where a missing PostgreSQL fails the test: CI must never skip it.
     pub async fn postgres() -> Option<Self> {
+        let api = Self::postgres_unseeded().await?;
+        shared::demo::seed(&api.state.db).await.expect("seed PostgreSQL");
+        Some(api)
+    }
+
+    /// A new, empty PostgreSQL schema of its own (see [`TestApi::postgres`] for when it is
+    /// `None`): not even migrated.
+    pub async fn postgres_unseeded() -> Option<Self> {
         let url = match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.trim().is_empty() => url,
             _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
@@ -63,12 +76,7 @@ impl TestApi {
             .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
         admin.close().await.ok();
-        let api = Self {
-            state: AppState { db: Self::open_postgres(&url, &schema) },
-            backing: Backing::Postgres { url, schema },
-        };
-        shared::demo::seed(&api.state.db).await.expect("seed PostgreSQL");
-        Some(api)
+        Some(Self { state: AppState { db: Self::open_postgres(&url, &schema) }, backing: Backing::Postgres { url, schema } })
     }
 
     fn open_sqlite(path: &std::path::Path, create: bool) -> Database {
@@ -114,6 +122,46 @@ impl TestApi {
 pub async fn invoke_with(state: &AppState, route: Route, event: &Event) -> Reply {
     let response = shared::handle(state, route, event.request()).await.expect("handle is infallible");
     Reply::from(response)
+}
+
+/// The body of every stored-row response the demo data can give: each interaction (both
+/// views), campaign and agent by its id, and each task's parameters in both directions.
+pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
+    use shared::schema::{AGENTES, CAMPANIAS, INTERACCIONES, PARAMETROS_TAREA_ENTRADA, PARAMETROS_TAREA_SALIDA};
+    let data = shared::demo::DemoData::load();
+    let ids = |table, key: &str| -> Vec<String> {
+        data.objects(table)
+            .iter()
+            .map(|row| match &row[key] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    let mut requests = Vec::new();
+    for id in ids(&INTERACCIONES, "idInteraccion") {
+        requests.push((Route::GetInteraction, "get-interaction", "interaction_id", id.clone()));
+        requests.push((Route::GetFullInteraction, "get-full-interaction", "interaction_id", id));
+    }
+    for id in ids(&CAMPANIAS, "idCampania") {
+        requests.push((Route::GetCampaign, "get-campaign", "campaign_id", id));
+    }
+    for id in ids(&AGENTES, "idAgente") {
+        requests.push((Route::GetAgent, "get-agent", "agent_id", id));
+    }
+    for id in ids(&PARAMETROS_TAREA_ENTRADA, "idTarea") {
+        requests.push((Route::GetIncomingParameters, "get-incoming-parameters", "task_id", id));
+    }
+    for id in ids(&PARAMETROS_TAREA_SALIDA, "idTarea") {
+        requests.push((Route::GetOutgoingParameters, "get-outgoing-parameters", "task_id", id));
+    }
+    let mut bodies = Vec::new();
+    for (route, file, parameter, id) in requests {
+        let reply = api.invoke(route, &Event::load(file).with_path_parameter(parameter, &id)).await;
+        assert_eq!(reply.status, 200, "{file} {id}: {}", reply.body);
+        bodies.push(reply.body);
+    }
+    bodies
 }
 
 /// Sends `event` to the catch-all function (`$default` route).

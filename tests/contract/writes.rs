@@ -42,7 +42,7 @@ fn post(body: &str) -> Event {
 }
 
 async fn rows(api: &TestApi) -> i64 {
-    api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida""#).await
+    api.count(r#"SELECT COUNT(*) FROM "ParametrosTareaSalida""#).await
 }
 
 async fn post_creates_with_201_and_a_get_through_another_function_sees_it(api: &TestApi) {
@@ -232,7 +232,7 @@ async fn concurrent_upserts_of_one_key_leave_one_row(api: &TestApi) {
     }
     assert!(statuses.iter().all(|status| *status == 200 || *status == 201), "{statuses:?}");
     assert_eq!(statuses.iter().filter(|status| **status == 201).count(), 1, "exactly one write created the row");
-    assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida" WHERE "idTarea" = 31"#).await, 1);
+    assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametrosTareaSalida" WHERE "idTarea" = 31"#).await, 1);
     let value = value_of(&outgoing(api, "31").await, "race").unwrap();
     assert!(value.starts_with('p') && value.contains('-'), "one of the written values: {value}");
 }
@@ -275,5 +275,5 @@ async fn a_thousand_concurrent_inserts_of_distinct_keys_leave_1000_rows(api: &Te
     let statuses =
         concurrently(api, 1000, |i| format!(r#"{{"task_id": 51, "key": "key{i:04}", "value": "{i}"}}"#)).await;
     assert!(statuses.iter().all(|s| *s == 201), "every insert creates: {statuses:?}");
-    assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida" WHERE "idTarea" = 51"#).await, 1000);
+    assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametrosTareaSalida" WHERE "idTarea" = 51"#).await, 1000);
 }

@@ -9,11 +9,11 @@ row_by_position! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct FullInteractionRow {
         pub id: String,
-        pub started_at: Timestamp,
+        pub started_at: Option<Timestamp>,
         pub crm_id: Option<String>,
         pub client_id: Option<String>,
         pub client_name: Option<String>,
-        pub phone_number_id: i32,
+        pub phone_number_id: Option<i32>,
         pub dnis: Option<String>,
         pub ani: Option<String>,
         pub result_id: Option<i32>,
@@ -35,13 +35,13 @@ row_by_position! {
         pub agent_group_name: Option<String>,
         pub agent_supervisor_id: Option<i32>,
         pub agent_supervisor_name: Option<String>,
-        pub segments: i32,
+        pub segments: Option<i32>,
         pub context: Option<String>,
-        pub message_id: i32,
-        pub case_id: i32,
+        pub message_id: Option<i32>,
+        pub case_id: Option<i32>,
         pub closed_by_max_acw_time: Option<i32>,
-        pub duration: i64,
-        pub task_id: i32,
+        pub duration: Option<i64>,
+        pub task_id: Option<i32>,
     }
 }
 
@@ -49,7 +49,7 @@ row_by_position! {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FullInteraction {
     pub id: String,
-    pub started_at: Timestamp,
+    pub started_at: Option<Timestamp>,
     pub crm_id: Option<String>,
     pub client: Client,
     pub dnis: Option<String>,
@@ -60,20 +60,20 @@ pub struct FullInteraction {
     pub cut_origin: CutOrigin,
     pub campaign: CampaignRef,
     pub agent: AgentRef,
-    pub segments: i32,
+    pub segments: Option<i32>,
     pub context: Option<String>,
-    pub message_id: i32,
-    pub case_id: i32,
+    pub message_id: Option<i32>,
+    pub case_id: Option<i32>,
     pub closed_by_max_acw_time: Option<i32>,
-    pub duration: i64,
-    pub task_id: i32,
+    pub duration: Option<i64>,
+    pub task_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Client {
     pub id: Option<String>,
     pub name: Option<String>,
-    pub phone_number_id: i32,
+    pub phone_number_id: Option<i32>,
 }
 
 /// The management result ("resultado de gestión") of the interaction.

@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::timestamp::Timestamp;
 
 row_by_position! {
-    /// A row of `Interacciones`, as stored (`GET /v3/interactions/{id}`, CONTRACT 3.2).
+    /// A row of `Interacciones`, as stored (`GET /v3/interactions/{id}`, CONTRACT 3.2). Every
+    /// column but the key may be NULL in MitACD.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     pub struct Interaction {
         pub idInteraccion: String,
-        pub Inicio: Timestamp,
-        pub idNumero: i32,
+        pub Inicio: Option<Timestamp>,
+        pub idNumero: Option<i32>,
         pub idCRM: Option<String>,
         pub Cliente: Option<String>,
         pub DNIS: Option<String>,
@@ -22,14 +23,14 @@ row_by_position! {
         pub OrigenCorte: Option<i32>,
         pub idCampania: Option<i32>,
         pub idAgente: Option<i32>,
-        pub segmentos: i32,
+        pub segmentos: Option<i32>,
         pub Contexto: Option<String>,
-        pub idMensaje: i32,
-        pub idCaso: i32,
+        pub idMensaje: Option<i32>,
+        pub idCaso: Option<i32>,
         pub idCliente: Option<String>,
         pub CerradaPorTiempoMaxACW: Option<i32>,
         /// Milliseconds; 64-bit because long-running chat interactions overflow 32 bits.
-        pub Duracion: i64,
-        pub idTarea: i32,
+        pub Duracion: Option<i64>,
+        pub idTarea: Option<i32>,
     }
 }

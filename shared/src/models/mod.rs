@@ -47,7 +47,7 @@ mod full_interaction;
 mod interaction;
 mod parameters;
 
-pub use agent::{Agent, AgentPhoto, Cost};
+pub use agent::Agent;
 pub use campaign::Campaign;
 pub use full_interaction::{
     AgentRef, CampaignRef, Client, CutOrigin, FullInteraction, FullInteractionRow, ManagementResult, TerminationCause,

@@ -13,7 +13,8 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// The JSON keys of one parameter, in contract order: the table name is their prefix.
+    /// The JSON keys of one parameter, in contract order: the old service's singular query
+    /// alias is their prefix, although the tables' names are plural.
     fn keys(self) -> [&'static str; 3] {
         match self {
             Self::Incoming => [
@@ -28,12 +29,13 @@ impl Direction {
     }
 }
 
-/// A row of `ParametroTareaEntrada` or `ParametroTareaSalida`.
+/// A row of `ParametrosTareaEntrada` or `ParametrosTareaSalida`. `Valor` may be NULL in
+/// MitACD (never when the API wrote it); a NULL prints `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, sqlx::FromRow)]
 pub struct TaskParameter {
     pub idTarea: i32,
     pub NombreParametro: String,
-    pub Valor: String,
+    pub Valor: Option<String>,
 }
 
 /// A task's parameters in contract order (CONTRACT 3.1 and 8): by name with ASCII letters
@@ -98,7 +100,7 @@ mod tests {
     fn named(names: &[&str]) -> Vec<TaskParameter> {
         names
             .iter()
-            .map(|name| TaskParameter { idTarea: 812, NombreParametro: name.to_string(), Valor: String::new() })
+            .map(|name| TaskParameter { idTarea: 812, NombreParametro: name.to_string(), Valor: Some(String::new()) })
             .collect()
     }
 
@@ -142,7 +144,7 @@ mod tests {
     fn incoming_keys_carry_the_entrada_prefix() {
         let list = TaskParameters::new(
             Direction::Incoming,
-            vec![TaskParameter { idTarea: 812, NombreParametro: "DV".into(), Valor: "1024,775".into() }],
+            vec![TaskParameter { idTarea: 812, NombreParametro: "DV".into(), Valor: Some("1024,775".into()) }],
         );
         assert_eq!(
             serde_json::to_string(&list).unwrap(),

@@ -1,4 +1,5 @@
-//! SQL, one module per table (the full-interaction join lives with `Interacciones`). Each
+//! SQL, one module per table the routes read (the full-interaction join lives with
+//! `Interacciones`), and `rows` for writing whole rows of any table (demo data, import). Each
 //! statement is written once with `$n` binds, which both engines accept, and runs through
 //! [`crate::with_pool!`]. Statements are prepared and cached per connection by sqlx, so
 //! PostgreSQL plans each one once per connection rather than once per request.
@@ -6,7 +7,7 @@
 pub mod agents;
 pub mod campaigns;
 pub mod interactions;
-pub mod lookups;
+pub mod rows;
 pub mod parameters;
 
 use std::future::Future;

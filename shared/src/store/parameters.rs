@@ -1,19 +1,17 @@
-//! `ParametroTareaEntrada` and `ParametroTareaSalida`: a task's input and output parameters.
+//! `ParametrosTareaEntrada` and `ParametrosTareaSalida`: a task's input and output parameters.
 
 use crate::db::Database;
 use crate::models::{Direction, OutgoingParameterWrite, TaskParameter, TaskParameters};
 use crate::with_pool;
 
-pub const LIST_INCOMING: &str =
-    r#"SELECT "idTarea", "NombreParametro", "Valor" FROM "ParametroTareaEntrada" WHERE "idTarea" = $1"#;
-pub const LIST_OUTGOING: &str =
-    r#"SELECT "idTarea", "NombreParametro", "Valor" FROM "ParametroTareaSalida" WHERE "idTarea" = $1"#;
+pub const LIST_INCOMING: &str = r#"SELECT CAST("idTarea" AS INTEGER) AS "idTarea", "NombreParametro", "Valor" FROM "ParametrosTareaEntrada" WHERE "idTarea" = $1"#;
+pub const LIST_OUTGOING: &str = r#"SELECT CAST("idTarea" AS INTEGER) AS "idTarea", "NombreParametro", "Valor" FROM "ParametrosTareaSalida" WHERE "idTarea" = $1"#;
 
 /// PostgreSQL: the whole batch in one statement, hence one round trip and atomic by itself.
 /// Rows are locked in key order, so two batches over the same keys cannot deadlock; and
 /// `xmax = 0` holds exactly for rows this statement inserted rather than updated.
 pub const UPSERT_OUTGOING_POSTGRES: &str = r#"
-INSERT INTO "ParametroTareaSalida" ("idTarea", "NombreParametro", "Valor")
+INSERT INTO "ParametrosTareaSalida" ("idTarea", "NombreParametro", "Valor")
 SELECT task, name, value FROM UNNEST($1::int4[], $2::text[], $3::text[]) AS batch(task, name, value)
  ORDER BY task, name
     ON CONFLICT ("idTarea", "NombreParametro") DO UPDATE SET "Valor" = EXCLUDED."Valor"
@@ -22,13 +20,12 @@ RETURNING (xmax = 0) AS created"#;
 /// SQLite: insert if absent, else update, per item inside one transaction (local calls, no
 /// network round trips). The first statement writes, so the transaction takes the write
 /// lock at once and the busy timeout governs waiting for other processes.
-const INSERT_OUTGOING_IF_ABSENT: &str = r#"INSERT INTO "ParametroTareaSalida" ("idTarea", "NombreParametro", "Valor")
+const INSERT_OUTGOING_IF_ABSENT: &str = r#"INSERT INTO "ParametrosTareaSalida" ("idTarea", "NombreParametro", "Valor")
                                            VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"#;
 const UPDATE_OUTGOING: &str =
-    r#"UPDATE "ParametroTareaSalida" SET "Valor" = $3 WHERE "idTarea" = $1 AND "NombreParametro" = $2"#;
+    r#"UPDATE "ParametrosTareaSalida" SET "Valor" = $3 WHERE "idTarea" = $1 AND "NombreParametro" = $2"#;
 
-const INSERT_INCOMING_IF_ABSENT: &str = r#"INSERT INTO "ParametroTareaEntrada" ("idTarea", "NombreParametro", "Valor")
-                                           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"#;
+
 
 /// A task's parameters in contract order; an unknown task has none.
 pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<TaskParameters, sqlx::Error> {
@@ -90,14 +87,4 @@ async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool
             Ok(created)
         }
     }
-}
-
-/// Inserts a parameter unless the task already has one of that name (demo and scale data).
-pub async fn insert(db: &Database, direction: Direction, row: &TaskParameter) -> Result<(), sqlx::Error> {
-    let sql = match direction {
-        Direction::Incoming => INSERT_INCOMING_IF_ABSENT,
-        Direction::Outgoing => INSERT_OUTGOING_IF_ABSENT,
-    };
-    with_pool!(db, pool => sqlx::query(sql).bind(row.idTarea).bind(&row.NombreParametro).bind(&row.Valor).execute(pool).await.map(|done| done.rows_affected()))?;
-    Ok(())
 }
