@@ -12,12 +12,13 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed bench bench-aws-mode dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed import bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
 	@echo "make test   - unit, contract (SQLite; PostgreSQL when TEST_DATABASE_URL is set) and emulator tests"
 	@echo "make seed   - migrate DATABASE_URL (either engine) and load the demo rows; safe to rerun"
+	@echo "make import DIR=d - load CSV exports of MitACD tables from d into DATABASE_URL (upsert, a transaction per file)"
 	@echo "make serve  - every route from one process (release build) at http://localhost:8080 (PORT)"
 	@echo "make bench  - the benchmark (PostgreSQL on loopback): prints the table, writes BENCHMARKS.md"
 	@echo "make dataset ROWS=N - fill DATABASE_URL (either engine) with N interactions and ~2N parameters"
@@ -33,6 +34,13 @@ run: cargo-lambda
 seed:
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
 
+# Your MitACD data: CSV exports of MitACD's tables (SSMS, bcp, sqlcmd) from DIR, upserted into
+# DATABASE_URL (either engine; the embedded default unless set). See README.md.
+import:
+	@test -n "$(DIR)" || { echo "usage: make import DIR=folder-of-csv-exports [DATABASE_URL=...]"; exit 1; }
+	cargo build --release --quiet -p import
+	DATABASE_URL='$(DATABASE_URL)' $(TARGET_DIR)/release/import '$(DIR)'
+
 test: fmt lint unit-and-contract smoke template-check reliability
 
 unit-and-contract:
@@ -41,6 +49,7 @@ unit-and-contract:
 
 smoke: cargo-lambda
 	bash tests/smoke/watch.sh
+	bash tests/smoke/user-data.sh
 	bash tests/smoke/serve.sh
 
 fmt:
@@ -55,11 +64,15 @@ reliability:
 	python3 tests/faults.py all
 
 # template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.
+# replication.yaml (AWS DMS from MitACD): cfn-lint, then its table list against the migrations.
 template-check:
 	@command -v cfn-lint >/dev/null && command -v sam >/dev/null || python3 -m pip install --quiet --disable-pip-version-check cfn-lint aws-sam-cli
 	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 cfn-lint template.yaml
 	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 	python3 tests/template_check.py
+	AWS_DEFAULT_REGION=us-east-1 cfn-lint replication.yaml
+	cargo build --quiet -p shared --bin seed
+	python3 tests/replication_check.py
 
 lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -100,6 +113,10 @@ bench:
 	$(TARGET_DIR)/release/bench measure --label $(BENCH_SCALE_LABEL) --database-url '$(BENCH_DATABASE_URL)' --bin-dir $(TARGET_DIR)/release --invocations $(BENCH_INVOCATIONS)
 	python3 bench/chart.py bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json docs/bench-latency.png
 	$(TARGET_DIR)/release/bench report bench-results/demo.json bench-results/$(BENCH_SCALE_LABEL).json --chart docs/bench-latency.png --zips $(TARGET_DIR)/lambda --out BENCHMARKS.md
+
+# The import's speed: 1M Interacciones rows from CSV into a throwaway PostgreSQL database.
+bench-import:
+	bash bench/import.sh
 
 # What AWS mode (verify-full TLS, the secret, IAM tokens) costs a cold start: starts a TLS
 # PostgreSQL and moto of its own.

@@ -176,8 +176,44 @@ fn task_id(raw: Option<&RawValue>) -> Option<i32> {
     let raw = raw?;
     match json_string(raw) {
         Some(text) => parse_digits(&text),
-        None => parse_digits(raw.get()),
+        None => integral_json_number(raw.get()),
     }
+}
+
+/// A JSON number literal whose value is an integer from 0 to 2147483647, however written:
+/// `812`, `812.0`, `8.12e2` (CONTRACT 4: some bot platforms hold every number as a float,
+/// and JSON Schema counts such numbers as integers). Exact, digit by digit: no float is
+/// involved, so `812.0000000000001` is refused. Negative zero is 0.
+fn integral_json_number(text: &str) -> Option<i32> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let is_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty() || !is_digits(whole) || !is_digits(fraction) {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    if significant.is_empty() {
+        return Some(0);
+    }
+    if negative {
+        return None;
+    }
+    // The value is significant × 10^scale.
+    let trailing_zeros = digits.trim_start_matches('0').len() - significant.len();
+    let scale = exponent.checked_sub(fraction.len() as i64)?.checked_add(trailing_zeros as i64)?;
+    if scale < 0 || significant.len() as i64 + scale > 10 {
+        return None;
+    }
+    let value = significant.parse::<u64>().ok()?.checked_mul(10_u64.checked_pow(scale as u32)?)?;
+    i32::try_from(value).ok()
 }
 
 fn key(raw: Option<&RawValue>) -> Option<String> {
@@ -287,8 +323,32 @@ mod tests {
     }
 
     #[test]
+    fn task_id_may_be_a_number_with_a_zero_fraction() {
+        for (task, expected) in [("812.0", 812), ("8.12e2", 812), ("8120E-1", 812), ("8e2", 800), ("0.0", 0), ("-0", 0)] {
+            assert_eq!(one(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#)).task_id, expected, "{task}");
+        }
+        assert_eq!(one(r#"{"task_id": 2.147483647e9, "key": "k", "value": "v"}"#).task_id, 2147483647);
+    }
+
+    #[test]
     fn task_id_must_be_an_integer_in_range() {
-        for task in ["-1", "812.0", "8e2", "2147483648", r#""81a""#, r#""""#, "null", "true", "[812]"] {
+        for task in [
+            "-1",
+            "812.5",
+            "8.125e2",
+            "812.0000000000001",
+            "-812.0",
+            "2147483648",
+            "2.147483648e9",
+            "1e10",
+            "1e999999999999",
+            r#""81a""#,
+            r#""812.0""#,
+            r#""""#,
+            "null",
+            "true",
+            "[812]",
+        ] {
             let detail = refused(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#));
             assert!(detail.starts_with("task_id "), "{task}: {detail}");
         }

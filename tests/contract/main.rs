@@ -11,5 +11,6 @@ mod parameters;
 mod project_layout;
 mod properties;
 mod query_plans;
+mod real_copy;
 mod upgrade;
 mod writes;

@@ -102,9 +102,10 @@ impl TestApi {
         self.state.db.engine()
     }
 
-    /// Runs raw SQL on the test database (to set up edge cases the demo rows lack).
+    /// Runs raw SQL (one statement or several) on the test database (to set up edge cases
+    /// the demo rows lack).
     pub async fn execute(&self, sql: &str) {
-        shared::with_pool!(&self.state.db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()))
+        shared::with_pool!(&self.state.db, pool => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()))
             .unwrap_or_else(|error| panic!("{sql}: {error}"));
     }
 
