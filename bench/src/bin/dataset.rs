@@ -93,9 +93,9 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
     };
     vec![
         (
-            "ModosCampania",
+            "ModoCampania",
             format!(
-                r#"INSERT INTO "ModosCampania" ("idModoCampania", "Descripcion") SELECT 100 + n, 'Modo ' || CAST(n AS TEXT) FROM {} WHERE true ON CONFLICT DO NOTHING"#,
+                r#"INSERT INTO "ModoCampania" ("idModoCampania", "Descripcion") SELECT 100 + n, 'Modo ' || CAST(n AS TEXT) FROM {} WHERE true ON CONFLICT DO NOTHING"#,
                 series(10)
             ),
         ),
@@ -109,7 +109,7 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
         (
             "CausasTerminacion",
             format!(
-                r#"INSERT INTO "CausasTerminacion" ("idCausaTerminacion", "Descripcion", "PuntajeDefault", "TiempoDefault") SELECT 100 + n, 'Causa ' || CAST(n AS TEXT), n * 10, n % 60 FROM {} WHERE true ON CONFLICT DO NOTHING"#,
+                r#"INSERT INTO "CausasTerminacion" ("CodigoTerminacion", "Descripcion", "PuntajeDefault", "TiempoDefault") SELECT 100 + n, 'Causa ' || CAST(n AS TEXT), n * 10, n % 60 FROM {} WHERE true ON CONFLICT DO NOTHING"#,
                 series(100)
             ),
         ),
@@ -123,7 +123,7 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
         (
             "ResultadosGestion",
             format!(
-                r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Codigo", "Nombre") SELECT 100 + n, 'R' || CAST(n AS TEXT), CASE WHEN n % 10 = 0 THEN NULL ELSE 'Resultado ' || CAST(n AS TEXT) END FROM {} WHERE true ON CONFLICT DO NOTHING"#,
+                r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Nombre", "id", "NombreCompleto", "Nivel", "EsResultado") SELECT 100 + n, 'Resultado ' || CAST(n AS TEXT), 'R' || CAST(n AS TEXT), CASE WHEN n % 10 = 0 THEN NULL ELSE 'Gestion > Resultado ' || CAST(n AS TEXT) END, 2, 1 FROM {} WHERE true ON CONFLICT DO NOTHING"#,
                 series(500)
             ),
         ),
@@ -140,8 +140,8 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
         (
             "Agentes",
             format!(
-                r#"INSERT INTO "Agentes" ("idAgente", "Nombre", "idGrupo", "idPerfil", "Usuario", "Superusuario", "LoginId", "Costo", "Activo", "TieneFoto", "FechaAlta", "ModoAutenticacion", "Token", "usuarioMIM", "esUsuario", "esAgente", "Migrado")
-               SELECT 1000 + n, 'agente' || CAST(n AS TEXT), 101 + n % 100, 2, 'user' || CAST(n AS TEXT), 0, 'login' || CAST(n AS TEXT), (n % 7) * 1.5, 1, 0, {}, 0, n, 'user' || CAST(n AS TEXT), 1, 1, 0
+                r#"INSERT INTO "Agentes" ("idAgente", "Nombre", "idGrupo", "idPerfil", "Usuario", "Password", "Superusuario", "LoginId", "PasswordLoginId", "Costo", "Activo", "TieneFoto", "FechaAlta", "ModoAutenticacion", "Token", "usuarioMIM", "passwordMIM", "esUsuario", "esAgente", "Migrado")
+               SELECT 1000 + n, 'agente' || CAST(n AS TEXT), 101 + n % 100, 2, 'user' || CAST(n AS TEXT), 'pw' || CAST(n AS TEXT), 0, 'login' || CAST(n AS TEXT), 'pl' || CAST(n AS TEXT), (n % 7) * 150, 1, 0, {}, 0, n, 'user' || CAST(n AS TEXT), 'mim' || CAST(n AS TEXT), 1, 1, 0
                  FROM {} WHERE true ON CONFLICT DO NOTHING"#,
                 ts("1600000000 + n * 60"),
                 series(10000)
@@ -165,8 +165,8 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
                 series(rows)
             ),
         ),
-        ("ParametroTareaEntrada", parameters("ParametroTareaEntrada", 31)),
-        ("ParametroTareaSalida", parameters("ParametroTareaSalida", 17)),
+        ("ParametrosTareaEntrada", parameters("ParametrosTareaEntrada", 31)),
+        ("ParametrosTareaSalida", parameters("ParametrosTareaSalida", 17)),
     ]
 }
 
