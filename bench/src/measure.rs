@@ -31,7 +31,11 @@ pub enum Floor {
 pub fn subjects() -> Vec<Subject> {
     vec![
         Subject { function: "get-agent", event_file: "get-agent", floor: Some(Floor::ById(agents::FIND.as_str(), 8)) },
-        Subject { function: "get-campaign", event_file: "get-campaign", floor: Some(Floor::ById(campaigns::FIND.as_str(), 2)) },
+        Subject {
+            function: "get-campaign",
+            event_file: "get-campaign",
+            floor: Some(Floor::ById(campaigns::FIND.as_str(), 2)),
+        },
         Subject {
             function: "get-interaction",
             event_file: "get-interaction",

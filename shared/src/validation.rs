@@ -324,7 +324,8 @@ mod tests {
 
     #[test]
     fn task_id_may_be_a_number_with_a_zero_fraction() {
-        for (task, expected) in [("812.0", 812), ("8.12e2", 812), ("8120E-1", 812), ("8e2", 800), ("0.0", 0), ("-0", 0)] {
+        for (task, expected) in [("812.0", 812), ("8.12e2", 812), ("8120E-1", 812), ("8e2", 800), ("0.0", 0), ("-0", 0)]
+        {
             assert_eq!(one(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#)).task_id, expected, "{task}");
         }
         assert_eq!(one(r#"{"task_id": 2.147483647e9, "key": "k", "value": "v"}"#).task_id, 2147483647);

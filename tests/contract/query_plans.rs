@@ -23,7 +23,9 @@ async fn every_routes_query_is_an_index_lookup_on_postgres() {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql)).bind(id).fetch_all(&mut *connection).await.unwrap();
         plans.push((route, plan));
     }
-    for (route, sql) in [("get-interaction", interactions::FIND.as_str()), ("get-full-interaction", interactions::FIND_FULL)] {
+    for (route, sql) in
+        [("get-interaction", interactions::FIND.as_str()), ("get-full-interaction", interactions::FIND_FULL)]
+    {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql))
             .bind("210614222408193_ACD_00001")
             .fetch_all(&mut *connection)

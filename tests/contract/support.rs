@@ -76,7 +76,10 @@ impl TestApi {
             .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
         admin.close().await.ok();
-        Some(Self { state: AppState { db: Self::open_postgres(&url, &schema) }, backing: Backing::Postgres { url, schema } })
+        Some(Self {
+            state: AppState { db: Self::open_postgres(&url, &schema) },
+            backing: Backing::Postgres { url, schema },
+        })
     }
 
     fn open_sqlite(path: &std::path::Path, create: bool) -> Database {

@@ -75,12 +75,8 @@ async fn load_old_demo_rows(api: &TestApi) {
             let row = row.as_object().unwrap();
             let columns: Vec<String> = row.keys().map(|column| format!("\"{column}\"")).collect();
             let values: Vec<String> = row.values().map(literal).collect();
-            api.execute(&format!(
-                "INSERT INTO \"{table}\" ({}) VALUES ({})",
-                columns.join(", "),
-                values.join(", ")
-            ))
-            .await;
+            api.execute(&format!("INSERT INTO \"{table}\" ({}) VALUES ({})", columns.join(", "), values.join(", ")))
+                .await;
         }
     }
 }
@@ -138,7 +134,9 @@ async fn every_old_row_is_served_after_the_upgrade(api: &TestApi) {
         }
     }
     // The analytics view of the old interaction: every lookup found, as before.
-    let full = get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001").await;
+    let full =
+        get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
+            .await;
     assert_eq!(full, crate::interactions::FULL);
     for (table, rows) in [("ParametrosTareaEntrada", 26), ("ParametrosTareaSalida", 8), ("ModoCampania", 2)] {
         assert_eq!(api.count(&format!("SELECT COUNT(*) FROM \"{table}\"")).await, rows, "{table}");
@@ -151,8 +149,10 @@ async fn old_values_are_converted_to_mitacd_types_as_the_api_printed_them(api: &
         "postgres" => (r"'\xffd8ffe0'::bytea", "'2021-06-15T01:24:08.193456-03:00'::timestamptz"),
         _ => ("X'FFD8FFE0'", "'2021-06-15T04:24:08.193Z'"),
     };
-    api.execute(&format!(r#"UPDATE "Agentes" SET "Photo" = {photo}, "Costo" = 12, "TieneFoto" = 1 WHERE "idAgente" = 3"#))
-        .await;
+    api.execute(&format!(
+        r#"UPDATE "Agentes" SET "Photo" = {photo}, "Costo" = 12, "TieneFoto" = 1 WHERE "idAgente" = 3"#
+    ))
+    .await;
     api.execute(&format!(
         r#"UPDATE "Campanias" SET "Inicio" = {started}, "VinculoDefault" = ' 1 ' WHERE "idCampania" = 1"#
     ))
@@ -170,7 +170,9 @@ async fn old_values_are_converted_to_mitacd_types_as_the_api_printed_them(api: &
     // Inicio: the text the API printed for the timestamp (milliseconds, truncated), now varchar.
     assert!(campaign.contains(r#","Inicio":"2021-06-15T04:24:08.193Z","#), "{campaign}");
     assert!(campaign.contains(r#","VinculoDefault":1,"#), "{campaign}");
-    let full = get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001").await;
+    let full =
+        get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
+            .await;
     // The old Codigo is MitACD's id; the old Nombre, the name the analytics view printed.
     assert!(full.contains(r#""result":{"id":5,"code":"OK","name":"Venta"}"#), "{full}");
     assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ResultadosGestion" WHERE "Nombre" = '' AND "id" = 'NN'"#).await, 1);
@@ -185,7 +187,9 @@ async fn a_value_mitacd_cannot_hold_stops_the_upgrade_and_changes_nothing(api: &
     assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida""#).await, 8);
     assert_eq!(api.count(r#"SELECT COUNT(*) FROM "Agentes" WHERE "Costo" = 12.5"#).await, 1);
     let mitacd_tables = match api.engine() {
-        "postgres" => "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'ParametrosTareaSalida' AND schemaname = current_schema()",
+        "postgres" => {
+            "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'ParametrosTareaSalida' AND schemaname = current_schema()"
+        }
         _ => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ParametrosTareaSalida'",
     };
     assert_eq!(api.count(mitacd_tables).await, 0);
@@ -206,6 +210,9 @@ async fn the_upgraded_database_takes_the_new_demo_rows(api: &TestApi) {
     let fresh = TestApi::sqlite().await;
     for id in ["210615101500000_ACD_00002", "210616000000000_ACD_00003"] {
         let upgraded = get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", id).await;
-        assert_eq!(upgraded, get(&fresh, Route::GetFullInteraction, "get-full-interaction", "interaction_id", id).await);
+        assert_eq!(
+            upgraded,
+            get(&fresh, Route::GetFullInteraction, "get-full-interaction", "interaction_id", id).await
+        );
     }
 }

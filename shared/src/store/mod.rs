@@ -7,8 +7,8 @@
 pub mod agents;
 pub mod campaigns;
 pub mod interactions;
-pub mod rows;
 pub mod parameters;
+pub mod rows;
 
 use std::future::Future;
 

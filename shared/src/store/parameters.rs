@@ -25,8 +25,6 @@ const INSERT_OUTGOING_IF_ABSENT: &str = r#"INSERT INTO "ParametrosTareaSalida" (
 const UPDATE_OUTGOING: &str =
     r#"UPDATE "ParametrosTareaSalida" SET "Valor" = $3 WHERE "idTarea" = $1 AND "NombreParametro" = $2"#;
 
-
-
 /// A task's parameters in contract order; an unknown task has none.
 pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<TaskParameters, sqlx::Error> {
     let sql = match direction {

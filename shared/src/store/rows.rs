@@ -93,7 +93,11 @@ impl Value {
 
 fn shorten(text: &str) -> String {
     const MAX: usize = 40;
-    if text.chars().count() <= MAX { text.to_owned() } else { format!("{}…", text.chars().take(MAX).collect::<String>()) }
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
 }
 
 /// SQL Server's `datetime` text (`yyyy-mm-dd hh:mi:ss[.mmm]`, also with `T`), a date alone,
@@ -203,7 +207,12 @@ mod tests {
     fn datetime_reads_sql_server_and_iso_forms_as_utc() {
         let inicio = column(&INTERACCIONES, "Inicio");
         let expected = Value::Timestamp(Timestamp::parse("2021-06-15T01:24:08.193Z").unwrap());
-        for text in ["2021-06-15 01:24:08.193", "2021-06-15T01:24:08.193", "2021-06-15T01:24:08.193Z", "2021-06-14T22:24:08.193-03:00"] {
+        for text in [
+            "2021-06-15 01:24:08.193",
+            "2021-06-15T01:24:08.193",
+            "2021-06-15T01:24:08.193Z",
+            "2021-06-14T22:24:08.193-03:00",
+        ] {
             assert_eq!(Value::parse(inicio, text).unwrap(), expected, "{text}");
         }
         assert!(Value::parse(inicio, "15/06/2021").is_err());
