@@ -209,7 +209,7 @@ struct Ticker<'p> {
 
 impl Ticker<'_> {
     fn tick(&mut self, rows: u64) {
-        if rows % 1024 == 0 {
+        if rows.is_multiple_of(1024) {
             let now = Instant::now();
             if now.duration_since(self.last) >= PROGRESS_EVERY {
                 self.last = now;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use import::{FileToImport, Imported, Progress, Stage};
 use shared::db::{Database, PoolSettings};
+use sqlx::migrate::MigrateError;
 
 /// Loads CSV exports of MitACD tables (SSMS "Save Results As", bcp -c -t, or sqlcmd -s,) into
 /// the API's database: one transaction per file, upserting by primary key.
@@ -42,6 +43,9 @@ fn main() -> ExitCode {
         eprintln!("import: no database: pass --database-url or set DATABASE_URL (postgres://… or sqlite://…)");
         return ExitCode::from(2);
     };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a Tokio runtime");
+    // The pool is built inside the runtime: it starts its maintenance task there.
+    let _runtime = runtime.enter();
     let db = match open(&url) {
         Ok(db) => db,
         Err(message) => {
@@ -49,7 +53,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a Tokio runtime");
     let code = runtime.block_on(run(&db, &files));
     runtime.block_on(db.close());
     code
@@ -57,7 +60,13 @@ fn main() -> ExitCode {
 
 async fn run(db: &Database, files: &[FileToImport]) -> ExitCode {
     if let Err(error) = db.migrate().await {
-        eprintln!("import: cannot migrate the {} database: {error}", db.engine());
+        let hint = match error {
+            MigrateError::Execute(sqlx::Error::PoolTimedOut) => {
+                " (no connection within 10 s: is it running and reachable?)"
+            }
+            _ => "",
+        };
+        eprintln!("import: cannot migrate the {} database: {error}{hint}", db.engine());
         return ExitCode::FAILURE;
     }
     println!("import: {} file(s) into the {} database, one transaction each", files.len(), db.engine());
@@ -115,9 +124,12 @@ fn report_progress(progress: &Progress) {
     }
 }
 
+/// How long to wait for a database connection before giving up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// As `seed` opens it: a SQLite file (and its folder) is created if missing.
 fn open(url: &str) -> Result<Database, String> {
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(30) };
+    let settings = PoolSettings { max_connections: 1, acquire_timeout: CONNECT_TIMEOUT };
     if url.starts_with("sqlite:") {
         let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
             .map_err(|error| format!("the database URL is not a valid SQLite URL: {error}"))?

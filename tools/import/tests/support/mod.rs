@@ -1,0 +1,197 @@
+//! A migrated database of the test's own (a SQLite file, or a PostgreSQL schema created for it
+//! and dropped after), a scratch directory for the exports, and ways to run the import both
+//! through the library and as the `import` command.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use import::{ImportError, Imported};
+use shared::db::{Database, PoolSettings};
+use sqlx::Connection;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn settings() -> PoolSettings {
+    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) }
+}
+
+enum Backing {
+    Sqlite { path: PathBuf },
+    Postgres { url: String, schema: String },
+}
+
+pub struct TestDb {
+    pub db: Database,
+    /// Where the test writes its exports.
+    pub dir: PathBuf,
+    backing: Backing,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("v3import")));
+        let db = Database::sqlite(SqliteConnectOptions::new().filename(&path).create_if_missing(true), &settings());
+        Self::ready(db, Backing::Sqlite { path }).await
+    }
+
+    /// `None` (the test is skipped) when `TEST_DATABASE_URL` is unset, except under
+    /// `CI=true`, where a missing PostgreSQL fails the test: CI must never skip it.
+    pub async fn postgres() -> Option<Self> {
+        let url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+                panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
+            }
+            _ => {
+                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
+                return None;
+            }
+        };
+        let schema = unique("v3import");
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+        admin.close().await.ok();
+        let options =
+            PgConnectOptions::from_str(&url).expect("TEST_DATABASE_URL parses").options([("search_path", &schema)]);
+        let db = Database::postgres(options, &settings());
+        Some(Self::ready(db, Backing::Postgres { url, schema }).await)
+    }
+
+    async fn ready(db: Database, backing: Backing) -> Self {
+        db.migrate().await.expect("migrate the test database");
+        let dir = std::env::temp_dir().join(unique("v3import_files"));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { db, dir, backing }
+    }
+
+    /// The URL the `import` command is given for this database.
+    pub fn url(&self) -> String {
+        match &self.backing {
+            Backing::Sqlite { path } => format!("sqlite://{}", path.display()),
+            Backing::Postgres { url, schema } => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}options[search_path]={schema}")
+            }
+        }
+    }
+
+    /// Writes an export into the scratch directory (a subdirectory when `name` has one).
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// Imports as the command does: plans the files, then loads them in order, stopping at
+    /// the first that fails.
+    pub async fn import(&self, paths: &[PathBuf]) -> Result<Vec<Imported>, ImportError> {
+        let files = import::plan(paths).unwrap_or_else(|error| panic!("{error}"));
+        let mut imported = Vec::new();
+        for file in &files {
+            imported.push(import::import_file(&self.db, file, &mut |_| {}).await?);
+        }
+        Ok(imported)
+    }
+
+    /// Imports files expected to load; returns (rows read, rows written) per file.
+    pub async fn import_ok(&self, paths: &[PathBuf]) -> Vec<(u64, u64)> {
+        let imported = self.import(paths).await.unwrap_or_else(|error| panic!("{error}"));
+        imported.iter().map(|file| (file.read, file.written)).collect()
+    }
+
+    /// Runs the `import` command on this database.
+    pub fn command(&self, paths: &[&Path]) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_import"))
+            .arg("--database-url")
+            .arg(self.url())
+            .args(paths)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run import");
+        eprintln!("stdout:\n{}", String::from_utf8_lossy(&output.stdout));
+        eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+        output
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
+        shared::with_pool!(&self.db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await)
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// One text value (NULL as `None`).
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        shared::with_pool!(&self.db, pool => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(pool).await)
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backing, Backing::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        match &self.backing {
+            Backing::Sqlite { path } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Backing::Postgres { url, schema } => {
+                let (url, schema) = (url.clone(), schema.clone());
+                // Drop runs inside the test's runtime: clean up from a thread of its own.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = sqlx::PgConnection::connect(&url).await {
+                            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Declares each listed `async fn(&TestDb)` twice: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_engines {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let db = $crate::support::TestDb::sqlite().await;
+                    super::$test(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(db) = $crate::support::TestDb::postgres().await {
+                        super::$test(&db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_engines;
