@@ -605,12 +605,17 @@ mod postgres {
 }
 
 mod sqlite {
-    //! The prepared upsert, once per row, in one transaction.
+    //! The upsert of `insert_sql`, for many rows per statement, all in one transaction.
 
     use sqlx::sqlite::{SqliteArguments, SqlitePool};
     use sqlx::{Sqlite, query::Query};
 
     use super::*;
+
+    /// Rows per statement: 500 rows of the widest table (31 columns) are 15,500 parameters,
+    /// under SQLite's 32,766. SQLite applies a statement's rows in order, so within a file
+    /// the last row of a key still wins.
+    const BATCH: usize = 500;
 
     pub(super) async fn load<R: std::io::Read>(
         pool: &SqlitePool,
@@ -618,31 +623,73 @@ mod sqlite {
         ticker: &mut Ticker<'_>,
     ) -> Result<u64, ImportError> {
         let table = rows.table();
-        let sql = insert_sql(table, OnConflict::Replace);
+        let width = table.columns.len();
+        let full = batch_sql(table, BATCH);
         let failed =
             |error: sqlx::Error| ImportError::at(&rows.path, None, None, format!("the database failed: {error}"));
         let mut tx = pool.begin().await.map_err(failed)?;
-        let mut written = 0;
-        let mut read = 0;
-        while let Some(row) = rows.next()? {
-            let query = row.iter().zip(table.columns).fold(sqlx::query(&sql), bind);
+        let mut batch: Vec<Value> = Vec::with_capacity(BATCH * width);
+        let (mut read, mut written) = (0, 0);
+        loop {
+            let row = rows.next()?;
+            if let Some(row) = row {
+                batch.extend_from_slice(row);
+                read += 1;
+                ticker.tick(read);
+                if batch.len() < BATCH * width {
+                    continue;
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let last = batch.len() < BATCH * width;
+            let partial;
+            let sql = if last {
+                partial = batch_sql(table, batch.len() / width);
+                &partial
+            } else {
+                &full
+            };
+            let query = batch.drain(..).zip(table.columns.iter().cycle()).fold(sqlx::query(sql), bind);
             written += query.execute(&mut *tx).await.map_err(|error| rows.database_error(&error))?.rows_affected();
-            read += 1;
-            ticker.tick(read);
+            if last {
+                break;
+            }
         }
         tx.commit().await.map_err(|error| rows.database_error(&error))?;
         Ok(written)
     }
 
+    /// [`insert_sql`] with `rows` tuples of parameters instead of one. The parameters are
+    /// SQLite's anonymous `?`: each named one (`$n`) costs sqlx a lookup of its name, which
+    /// SQLite finds by a scan of every name, so binding a statement with thousands of them
+    /// would take time quadratic in their number.
+    pub(crate) fn batch_sql(table: &Table, rows: usize) -> String {
+        let single = insert_sql(table, OnConflict::Replace);
+        let values = single.find(" VALUES (").expect("insert_sql has a VALUES tuple") + " VALUES ".len();
+        let after = values + single[values..].find(')').expect("the tuple closes") + 1;
+        let tuple = format!("({})", vec!["?"; table.columns.len()].join(", "));
+        let mut sql = single[..values].to_owned();
+        for row in 0..rows {
+            if row > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&tuple);
+        }
+        sql.push_str(&single[after..]);
+        sql
+    }
+
     /// Binds one value, a NULL typed as its column.
     fn bind<'q>(
         query: Query<'q, Sqlite, SqliteArguments<'q>>,
-        (value, column): (&Value, &Column),
+        (value, column): (Value, &Column),
     ) -> Query<'q, Sqlite, SqliteArguments<'q>> {
         match (value, column.sql_type) {
-            (Value::Int(number), _) => query.bind(*number),
-            (Value::Text(text), _) => query.bind(text.clone()),
-            (Value::Timestamp(at), _) => query.bind(*at),
+            (Value::Int(number), _) => query.bind(number),
+            (Value::Text(text), _) => query.bind(text),
+            (Value::Timestamp(at), _) => query.bind(at),
             (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => query.bind(None::<i64>),
             (Value::Null, SqlType::VarChar(_) | SqlType::Text) => query.bind(None::<String>),
             (Value::Null, SqlType::DateTime) => query.bind(None::<Timestamp>),
@@ -684,6 +731,18 @@ mod tests {
         assert_eq!(
             postgres::merge_sql(&PARAMETROS_TAREA_SALIDA, &columns, &keys),
             r#"INSERT INTO "ParametrosTareaSalida" ("idTarea", "NombreParametro", "Valor") SELECT DISTINCT ON ("idTarea", "NombreParametro") "idTarea", "NombreParametro", "Valor" FROM import_staging ORDER BY "idTarea", "NombreParametro", "import ordinal" DESC ON CONFLICT ("idTarea", "NombreParametro") DO UPDATE SET "Valor" = EXCLUDED."Valor""#
+        );
+    }
+
+    #[test]
+    fn sqlite_batches_are_the_upsert_with_more_tuples() {
+        assert_eq!(
+            insert_sql(&GRUPOS, OnConflict::Replace).replace("$1, $2, $3", "?, ?, ?"),
+            sqlite::batch_sql(&GRUPOS, 1)
+        );
+        assert_eq!(
+            sqlite::batch_sql(&GRUPOS, 2),
+            r#"INSERT INTO "Grupos" ("idGrupo", "Nombre", "idSupervisor") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT ("idGrupo") DO UPDATE SET "Nombre" = EXCLUDED."Nombre", "idSupervisor" = EXCLUDED."idSupervisor""#
         );
     }
 

@@ -13,6 +13,7 @@ on_both_engines!(
     sqlcmd_export_with_the_line_under_its_header,
     datetime_in_sql_server_and_iso_8601_forms,
     rerun_is_an_idempotent_upsert_and_the_last_row_of_a_key_wins,
+    a_large_file_keeps_the_last_row_of_each_key_across_batches,
     broken_file_loads_nothing_and_the_error_names_file_line_and_column,
     header_without_a_key_column_or_records_of_the_wrong_width_are_refused,
     invalid_utf8_is_an_error_naming_file_and_line,
@@ -133,6 +134,23 @@ async fn rerun_is_an_idempotent_upsert_and_the_last_row_of_a_key_wins(t: &TestDb
     assert_eq!(campaign_name(t, 6).await.as_deref(), Some("Renamed"));
     assert_eq!(campaigns::find(&t.db, 6).await.unwrap().unwrap().Activa, None);
     assert_eq!(t.count("Campanias").await, 3);
+}
+
+/// More rows than one SQLite statement or one COPY chunk holds, each key six times.
+async fn a_large_file_keeps_the_last_row_of_each_key_across_batches(t: &TestDb) {
+    let filler = "x".repeat(200);
+    let mut csv = String::from("idGrupo,Nombre,idSupervisor\n");
+    for row in 0..6000 {
+        csv.push_str(&format!("{},\"{row} {filler}\",{row}\n", row % 1000));
+    }
+    assert!(csv.len() > 1 << 20);
+    let written = if t.is_postgres() { 1000 } else { 6000 };
+    assert_eq!(t.import_ok(&[t.write("Grupos.csv", csv)]).await, [(6000, written)]);
+    assert_eq!(t.count("Grupos").await, 1000);
+    for key in [0, 1, 499, 500, 999] {
+        let sql = format!(r#"SELECT CAST("idSupervisor" AS TEXT) FROM "Grupos" WHERE "idGrupo" = {key}"#);
+        assert_eq!(t.text(&sql).await, Some((key + 5000).to_string()), "key {key}");
+    }
 }
 
 async fn broken_file_loads_nothing_and_the_error_names_file_line_and_column(t: &TestDb) {
