@@ -68,7 +68,23 @@ run() {
   echo "$output" | sed 's/^/    /'
   echo "$output" | awk -v label="$label" -v started="$started" -v ended="$ended" '
     $1 == "Interacciones" { printf "%-28s %s rows read, %s written in %.1f s: %d rows/s (%.1f s for the whole command)\n", label, $2, $3, $4, $5, ended - started }'
+  echo "$output" | awk -v label="$label" '$1 == "Interacciones" { printf "| %s | %s | %.1f | %d |\n", label, $2, $4, $5 }' >>"$work/rows.md"
 }
 echo "bench/import.sh: importing into a new database ($(psql "$admin_url" -Atc 'SHOW server_version' | cut -d' ' -f1), $(nproc) cores)"
 run "first load (empty table):"
 run "rerun (every row an update):"
+
+# The section BENCHMARKS.md carries (`bench report` includes bench-results/import.md).
+mkdir -p bench-results
+{
+  echo "## Import (\`make bench-import\`): CSV export of $rows Interacciones rows into PostgreSQL"
+  echo
+  echo "\`import\` on a $(ls -lh "$work/Interacciones.csv" | awk '{print $5}') SSMS-style export (header, CRLF, NULL, quoted text), into a new database;"
+  echo "PostgreSQL $(psql "$admin_url" -Atc 'SHOW server_version' | cut -d' ' -f1) on loopback, $(nproc) cores. Rows are checked in Rust, streamed with COPY into a"
+  echo "temporary table and merged with one INSERT … ON CONFLICT DO UPDATE, one transaction per file."
+  echo
+  echo "| run | rows | seconds | rows/s |"
+  echo "|---|---:|---:|---:|"
+  sed 's/:  *|/ |/' "$work/rows.md"
+} >bench-results/import.md
+echo "bench/import.sh: written to bench-results/import.md (make bench puts it in BENCHMARKS.md)"

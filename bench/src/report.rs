@@ -51,6 +51,11 @@ pub fn report_command(args: &[String]) -> Result<(), String> {
         )
         .unwrap();
     }
+    // `make bench-import` writes its figures as a section of their own; carried over as is.
+    let import = option(args, "--import").unwrap_or_else(|| "bench-results/import.md".into());
+    if let Ok(section) = std::fs::read_to_string(&import) {
+        writeln!(document, "\n{}", section.trim_end()).unwrap();
+    }
     std::fs::write(&out, document).map_err(|error| format!("{}: {error}", out.display()))?;
     println!("written to {}", out.display());
     Ok(())
