@@ -16,7 +16,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Timelike};
+use chrono::Datelike;
 use shared::db::Database;
 use shared::schema::{Column, SqlType, TABLES, Table};
 use shared::store::rows::{OnConflict, Value, insert_sql};
@@ -582,25 +582,10 @@ mod postgres {
         let _ = writeln!(out, "{ordinal}");
     }
 
+    /// The API's own text, `2021-06-15T01:24:08.193Z` (milliseconds, truncated): PostgreSQL
+    /// reads it as that UTC instant into `timestamp` (which ignores the zone) and `timestamptz`.
     fn write_timestamp(out: &mut Vec<u8>, at: &Timestamp) {
-        let at = at.0;
-        // Milliseconds, truncated as the API's own writes do. Years are 1753–9999 (checked).
-        let millis = (at.nanosecond() / 1_000_000).min(999);
-        let mut text = *b"0000-00-00 00:00:00.000";
-        let mut put = |from: usize, width: usize, mut value: u32| {
-            for index in (from..from + width).rev() {
-                text[index] = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        };
-        put(0, 4, at.year() as u32);
-        put(5, 2, at.month());
-        put(8, 2, at.day());
-        put(11, 2, at.hour());
-        put(14, 2, at.minute());
-        put(17, 2, at.second());
-        put(20, 3, millis);
-        out.extend_from_slice(&text);
+        let _ = write!(out, "{at}");
     }
 }
 
@@ -753,7 +738,7 @@ mod tests {
         let row = [Value::Int(7), Value::Text("a \"b\",\nc".into()), Value::Text(String::new()), Value::Null, at];
         let mut out = Vec::new();
         postgres::write_csv_row(&mut out, &row, 42);
-        assert_eq!(String::from_utf8(out).unwrap(), "7,\"a \"\"b\"\",\nc\",\"\",,2021-06-15 01:24:08.193,42\n");
+        assert_eq!(String::from_utf8(out).unwrap(), "7,\"a \"\"b\"\",\nc\",\"\",,2021-06-15T01:24:08.193Z,42\n");
     }
 
     #[test]
