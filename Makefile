@@ -24,15 +24,15 @@ help:
 	@echo "make dataset ROWS=N - fill DATABASE_URL (either engine) with N interactions and ~2N parameters"
 
 serve:
-	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
-	DATABASE_URL='$(DATABASE_URL)' cargo run --release -p shared --bin serve
+	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p seed
+	DATABASE_URL='$(DATABASE_URL)' cargo run --release -p serve
 
 run: cargo-lambda
-	@DATABASE_URL=$(LOCAL_DATABASE_URL) cargo run --quiet -p shared --bin seed
+	@DATABASE_URL=$(LOCAL_DATABASE_URL) cargo run --quiet -p seed
 	cargo lambda watch
 
 seed:
-	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p shared --bin seed
+	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p seed
 
 # Your MitACD data: CSV exports of MitACD's tables (SSMS, bcp, sqlcmd) from DIR, upserted into
 # DATABASE_URL (either engine; the embedded default unless set). See README.md.
@@ -71,7 +71,7 @@ template-check:
 	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 	python3 tests/template_check.py
 	AWS_DEFAULT_REGION=us-east-1 cfn-lint replication.yaml
-	cargo build --quiet -p shared --bin seed
+	cargo build --quiet -p seed
 	python3 tests/replication_check.py
 
 lint:

@@ -37,7 +37,7 @@ print(client.create_secret(Name="v3/bench/db", SecretString=json.dumps(value))["
 PY
 )
 
-cargo build --quiet --release -p bench --bin aws-mode && cargo build --quiet --release -p shared --bin seed
+cargo build --quiet --release -p bench --bin aws-mode && cargo build --quiet --release -p seed
 bin=$target/release
 DATABASE_URL="postgres://bench:bench@localhost:$TLS_PG_PORT/postgres?sslmode=verify-full&sslrootcert=$TLS_PG_CA" "$bin/seed" >/dev/null
 

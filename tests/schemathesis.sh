@@ -12,7 +12,7 @@
 # Knobs: SCHEMATHESIS_MAX_EXAMPLES (per operation and phase, default 150: 7 operations x 150
 # fuzzed, plus the examples and coverage phases), SCHEMATHESIS_SEED (replay a run; the seed
 # is printed), SCHEMATHESIS_MIN_REQUESTS. The binaries are not rebuilt when present: run
-# `cargo build -p shared --bins` first if the sources changed.
+# `cargo build -p seed -p serve` first if the sources changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,7 @@ checks=all
 
 if [[ ! -x $bin_dir/seed || ! -x $bin_dir/serve ]]; then
   echo "building seed and serve (missing from $bin_dir)"
-  cargo build --quiet -p shared --bins
+  cargo build --quiet -p seed -p serve
 fi
 
 st() { python3 -m schemathesis.cli "$@"; }

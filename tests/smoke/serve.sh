@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-cargo build --quiet -p shared --bins
+cargo build --quiet -p seed -p serve
 bin_dir=${CARGO_TARGET_DIR:-target}/debug
 port=${SMOKE_SERVE_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 base="http://127.0.0.1:$port"

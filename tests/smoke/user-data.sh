@@ -15,7 +15,7 @@ trap 'rm -rf "$copy"' EXIT
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar -cf - --null -T - 2>/dev/null) | tar -xf - -C "$copy"
 
 user_db="$copy/.local/v3.db"
-(cd "$copy" && DATABASE_URL=sqlite://.local/v3.db cargo run --quiet -p shared --bin seed)
+(cd "$copy" && DATABASE_URL=sqlite://.local/v3.db cargo run --quiet -p seed)
 python3 - "$user_db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

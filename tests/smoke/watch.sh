@@ -26,7 +26,7 @@ case $database_url in
   sqlite://.local/*) ;;
   *) echo "FAIL Cargo.toml's lambda env DATABASE_URL '$database_url' is not relative to .local/: this test could reach the user's database"; exit 1 ;;
 esac
-(cd "$scratch" && DATABASE_URL=$database_url cargo run --quiet --manifest-path "$repo/Cargo.toml" -p shared --bin seed)
+(cd "$scratch" && DATABASE_URL=$database_url cargo run --quiet --manifest-path "$repo/Cargo.toml" -p seed)
 # Build the functions first, so the emulator's `cargo run` finds them up to date.
 cargo build --quiet --workspace --bins
 
