@@ -17,28 +17,11 @@ pub const MAX_INTERACTION_ID_CHARS: usize = 64;
 
 /// Decodes `%XX` escapes once. Gateways differ (API Gateway HTTP APIs deliver path
 /// parameters decoded, `cargo lambda watch` and function URLs do not); no valid id
-/// contains `%`, so decoding at most once and then validating is safe either way.
-/// A malformed escape or a result that is not UTF-8 gives `None`.
+/// contains `%`, so decoding at most once and then validating is safe either way (a
+/// malformed escape stays as it is, and its `%` then fails validation). A result that is not
+/// UTF-8 gives `None`.
 pub fn percent_decode_once(raw: &str) -> Option<Cow<'_, str>> {
-    if !raw.contains('%') {
-        return Some(Cow::Borrowed(raw));
-    }
-    let bytes = raw.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let high = (hex[0] as char).to_digit(16)?;
-            let low = (hex[1] as char).to_digit(16)?;
-            decoded.push((high * 16 + low) as u8);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(decoded).ok().map(Cow::Owned)
+    percent_encoding::percent_decode_str(raw).decode_utf8().ok()
 }
 
 /// Digits only (no sign, space, point, exponent), leading zeros allowed, 0..=2147483647.
