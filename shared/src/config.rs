@@ -41,6 +41,8 @@ pub enum ConfigError {
     // The URL itself is never echoed: it may carry a password.
     #[error("DATABASE_URL could not be parsed as a {engine} URL: {reason}")]
     InvalidDatabaseUrl { engine: &'static str, reason: String },
+    #[error("cannot create the folder {path} for the SQLite database: {reason}")]
+    UncreatableFolder { path: String, reason: String },
     #[error("{name} must be {rule} (got '{value}')")]
     InvalidSetting { name: &'static str, rule: &'static str, value: String },
 }

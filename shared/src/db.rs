@@ -85,6 +85,25 @@ impl Database {
         }
     }
 
+    /// [`Database::connect_lazy`] for the commands that load data (`seed`, `import`): a SQLite
+    /// file that does not exist yet is created, with its folder. The functions never create
+    /// one: a missing file there is a misconfiguration, answered 503.
+    pub fn connect_lazy_creating(url: &str, settings: &PoolSettings) -> Result<Self, ConfigError> {
+        if !url.starts_with("sqlite:") {
+            return Self::connect_lazy(url, settings);
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|error| ConfigError::InvalidDatabaseUrl { engine: "SQLite", reason: error.to_string() })?
+            .create_if_missing(true);
+        if let Some(folder) = options.get_filename().parent().filter(|folder| !folder.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|error| ConfigError::UncreatableFolder {
+                path: folder.display().to_string(),
+                reason: error.to_string(),
+            })?;
+        }
+        Ok(Self::sqlite(options, settings))
+    }
+
     pub fn postgres(options: PgConnectOptions, settings: &PoolSettings) -> Self {
         Self::Postgres(postgres_pool(options, settings), Credentials::Fixed)
     }

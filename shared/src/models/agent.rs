@@ -1,7 +1,7 @@
 // Legacy column and table names are the field names (see models/mod.rs).
 #![allow(non_snake_case)]
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
@@ -9,7 +9,7 @@ row_by_position! {
     /// A row of `Agentes`, as stored (`GET /v3/agents/{id}`, CONTRACT 3.5). The table's
     /// password columns (`Password`, `PasswordLoginId`, `passwordMIM`) have no field here:
     /// they are never selected (see `schema::AGENTES`). Every column but the key may be NULL.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Agent {
         pub idAgente: i32,
         pub Nombre: Option<String>,

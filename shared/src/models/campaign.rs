@@ -1,14 +1,14 @@
 // Legacy column and table names are the field names (see models/mod.rs).
 #![allow(non_snake_case)]
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
 row_by_position! {
     /// A row of `Campanias`, as stored (`GET /v3/campaigns/{id}`, CONTRACT 3.4), without the
     /// table's `idEmpresa`. Every column but the key may be NULL in MitACD.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Campaign {
         pub idCampania: i32,
         pub Nombre: Option<String>,

@@ -1,14 +1,14 @@
 // Legacy column and table names are the field names (see models/mod.rs).
 #![allow(non_snake_case)]
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::timestamp::Timestamp;
 
 row_by_position! {
     /// A row of `Interacciones`, as stored (`GET /v3/interactions/{id}`, CONTRACT 3.2). Every
     /// column but the key may be NULL in MitACD.
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
     pub struct Interaction {
         pub idInteraccion: String,
         pub Inicio: Option<Timestamp>,

@@ -1,8 +1,8 @@
 // Legacy column and table names are the field names (see models/mod.rs).
 #![allow(non_snake_case)]
 
+use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Deserialize, Serialize};
 
 /// Which of a task's two parameter tables: inputs the dialer gave the task, or outputs
 /// (slots) bots wrote back.
@@ -31,7 +31,7 @@ impl Direction {
 
 /// A row of `ParametrosTareaEntrada` or `ParametrosTareaSalida`. `Valor` may be NULL in
 /// MitACD (never when the API wrote it); a NULL prints `null`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TaskParameter {
     pub idTarea: i32,
     pub NombreParametro: String,

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use sqlx::query::Query;
 
 use crate::db::Database;
 use crate::schema::{Column, SqlType, Table};
@@ -153,23 +154,27 @@ pub fn insert_sql(table: &Table, on_conflict: OnConflict) -> String {
     sql
 }
 
-/// Binds `row` (one value per column of the table, in order) to `query`, each NULL typed as
-/// its column so that PostgreSQL accepts it.
-macro_rules! bind_row {
-    ($query:expr, $table:expr, $row:expr) => {{
-        let mut query = $query;
-        for (column, value) in $table.columns.iter().zip($row) {
-            query = match (value, column.sql_type) {
-                (Value::Int(number), _) => query.bind(*number),
-                (Value::Text(text), _) => query.bind(text.as_str()),
-                (Value::Timestamp(at), _) => query.bind(*at),
-                (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => query.bind(None::<i64>),
-                (Value::Null, SqlType::VarChar(_) | SqlType::Text) => query.bind(None::<&str>),
-                (Value::Null, SqlType::DateTime) => query.bind(None::<Timestamp>),
-            };
-        }
-        query
-    }};
+/// Binds one value of `column` to `query`, a NULL typed as its column so that PostgreSQL
+/// accepts it. Either engine (the demo loader binds through both; `import` through SQLite's).
+pub fn bind_value<'q, DB>(
+    query: Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    value: &'q Value,
+    column: &Column,
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Timestamp>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match (value, column.sql_type) {
+        (Value::Int(number), _) => query.bind(Some(*number)),
+        (Value::Text(text), _) => query.bind(Some(text.as_str())),
+        (Value::Timestamp(at), _) => query.bind(Some(*at)),
+        (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => query.bind(None::<i64>),
+        (Value::Null, SqlType::VarChar(_) | SqlType::Text) => query.bind(None::<&str>),
+        (Value::Null, SqlType::DateTime) => query.bind(None::<Timestamp>),
+    }
 }
 
 /// Writes rows of `table`, all in one transaction. Returns how many were inserted or
@@ -187,7 +192,10 @@ pub async fn write(
         let mut written = 0;
         for row in rows {
             debug_assert_eq!(row.len(), table.columns.len(), "one value per column of {}", table.name);
-            written += bind_row!(sqlx::query(&sql), table, row).execute(&mut *tx).await?.rows_affected();
+            let query = table.columns.iter().zip(row).fold(sqlx::query(&sql), |query, (column, value)| {
+                bind_value(query, value, column)
+            });
+            written += query.execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
         Ok(written)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Datelike;
 use shared::db::Database;
-use shared::schema::{Column, SqlType, TABLES, Table};
+use shared::schema::{Column, TABLES, Table};
 use shared::store::rows::{OnConflict, Value, insert_sql};
 use shared::timestamp::Timestamp;
 
@@ -592,8 +592,8 @@ mod postgres {
 mod sqlite {
     //! The upsert of `insert_sql`, for many rows per statement, all in one transaction.
 
-    use sqlx::sqlite::{SqliteArguments, SqlitePool};
-    use sqlx::{Sqlite, query::Query};
+    use shared::store::rows::bind_value;
+    use sqlx::sqlite::SqlitePool;
 
     use super::*;
 
@@ -636,8 +636,12 @@ mod sqlite {
             } else {
                 &full
             };
-            let query = batch.drain(..).zip(table.columns.iter().cycle()).fold(sqlx::query(sql), bind);
+            let query = batch
+                .iter()
+                .zip(table.columns.iter().cycle())
+                .fold(sqlx::query(sql), |query, (value, column)| bind_value(query, value, column));
             written += query.execute(&mut *tx).await.map_err(|error| rows.database_error(&error))?.rows_affected();
+            batch.clear();
             if last {
                 break;
             }
@@ -664,21 +668,6 @@ mod sqlite {
         }
         sql.push_str(&single[after..]);
         sql
-    }
-
-    /// Binds one value, a NULL typed as its column.
-    fn bind<'q>(
-        query: Query<'q, Sqlite, SqliteArguments<'q>>,
-        (value, column): (Value, &Column),
-    ) -> Query<'q, Sqlite, SqliteArguments<'q>> {
-        match (value, column.sql_type) {
-            (Value::Int(number), _) => query.bind(number),
-            (Value::Text(text), _) => query.bind(text),
-            (Value::Timestamp(at), _) => query.bind(at),
-            (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => query.bind(None::<i64>),
-            (Value::Null, SqlType::VarChar(_) | SqlType::Text) => query.bind(None::<String>),
-            (Value::Null, SqlType::DateTime) => query.bind(None::<Timestamp>),
-        }
     }
 }
 

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -130,14 +129,5 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// As `seed` opens it: a SQLite file (and its folder) is created if missing.
 fn open(url: &str) -> Result<Database, String> {
     let settings = PoolSettings { max_connections: 1, acquire_timeout: CONNECT_TIMEOUT };
-    if url.starts_with("sqlite:") {
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-            .map_err(|error| format!("the database URL is not a valid SQLite URL: {error}"))?
-            .create_if_missing(true);
-        if let Some(folder) = options.get_filename().parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
-        }
-        return Ok(Database::sqlite(options, &settings));
-    }
-    Database::connect_lazy(url, &settings).map_err(|error| error.to_string())
+    Database::connect_lazy_creating(url, &settings).map_err(|error| error.to_string())
 }

@@ -2,7 +2,6 @@
 //! loads the demo rows into it. Safe to rerun. A SQLite file is created if missing.
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use shared::db::{Database, PoolSettings};
 
@@ -35,16 +34,6 @@ async fn main() -> ExitCode {
 }
 
 fn open(url: &str) -> Result<Database, String> {
-    let settings = PoolSettings::default();
-    if url.starts_with("sqlite:") {
-        // The one place that may create the embedded database file (and its folder).
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-            .map_err(|error| format!("DATABASE_URL is not a valid SQLite URL: {error}"))?
-            .create_if_missing(true);
-        if let Some(folder) = options.get_filename().parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
-        }
-        return Ok(Database::sqlite(options, &settings));
-    }
-    Database::connect_lazy(url, &settings).map_err(|error| error.to_string())
+    // The one place, with `import`, that may create the embedded database file (and its folder).
+    Database::connect_lazy_creating(url, &PoolSettings::default()).map_err(|error| error.to_string())
 }
