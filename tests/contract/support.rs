@@ -3,37 +3,16 @@
 //! `lambda_http`'s own request parsing into the same entry points the functions call.
 
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use lambda_http::{Body, Request, Response};
+use scratch_db::ScratchDatabase;
 use serde_json::Value;
-use shared::db::{Database, PoolSettings};
 use shared::{AppState, Route};
-use sqlx::Connection;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-fn settings() -> PoolSettings {
-    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) }
-}
-
-enum Backing {
-    Sqlite { path: PathBuf },
-    Postgres { url: String, schema: String },
-}
-
-/// One seeded database and the state a function process would hold over it.
+/// One database of the test's own and the state a function process would hold over it.
 pub struct TestApi {
     pub state: AppState,
-    backing: Backing,
+    scratch: ScratchDatabase,
 }
 
 impl TestApi {
@@ -45,8 +24,7 @@ impl TestApi {
 
     /// A new, empty SQLite file: not even migrated.
     pub fn sqlite_unseeded() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.db", unique("v3test")));
-        Self { state: AppState { db: Self::open_sqlite(&path, true) }, backing: Backing::Sqlite { path } }
+        Self::over(ScratchDatabase::sqlite("v3test"))
     }
 
     /// `None` (the test is skipped) when `TEST_DATABASE_URL` is unset, except under
@@ -60,45 +38,16 @@ impl TestApi {
     /// A new, empty PostgreSQL schema of its own (see [`TestApi::postgres`] for when it is
     /// `None`): not even migrated.
     pub async fn postgres_unseeded() -> Option<Self> {
-        let url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
-            }
-            _ => {
-                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
-                return None;
-            }
-        };
-        let schema = unique("v3test");
-        let mut admin = sqlx::PgConnection::connect(&url)
-            .await
-            .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
-        admin.close().await.ok();
-        Some(Self {
-            state: AppState { db: Self::open_postgres(&url, &schema) },
-            backing: Backing::Postgres { url, schema },
-        })
+        Some(Self::over(ScratchDatabase::postgres("v3test").await?))
     }
 
-    fn open_sqlite(path: &std::path::Path, create: bool) -> Database {
-        Database::sqlite(SqliteConnectOptions::new().filename(path).create_if_missing(create), &settings())
-    }
-
-    fn open_postgres(url: &str, schema: &str) -> Database {
-        let options =
-            PgConnectOptions::from_str(url).expect("TEST_DATABASE_URL parses").options([("search_path", schema)]);
-        Database::postgres(options, &settings())
+    fn over(scratch: ScratchDatabase) -> Self {
+        Self { state: AppState { db: scratch.db.clone() }, scratch }
     }
 
     /// The state of another function process over the same database (its own pool).
     pub fn another_process(&self) -> AppState {
-        let db = match &self.backing {
-            Backing::Sqlite { path } => Self::open_sqlite(path, false),
-            Backing::Postgres { url, schema } => Self::open_postgres(url, schema),
-        };
-        AppState { db }
+        AppState { db: self.scratch.another_pool() }
     }
 
     pub fn engine(&self) -> &'static str {
@@ -171,33 +120,6 @@ pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
 /// Sends `event` to the catch-all function (`$default` route).
 pub async fn invoke_unmatched(event: &Event) -> Reply {
     Reply::from(shared::handle_unmatched(event.request()).await.expect("infallible"))
-}
-
-impl Drop for TestApi {
-    fn drop(&mut self) {
-        match &self.backing {
-            Backing::Sqlite { path } => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Backing::Postgres { url, schema } => {
-                let (url, schema) = (url.clone(), schema.clone());
-                // Drop runs inside the test's runtime: clean up from a thread of its own.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    runtime.block_on(async {
-                        if let Ok(mut admin) = sqlx::PgConnection::connect(&url).await {
-                            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
 }
 
 /// An API Gateway HTTP API (payload 2.0) event from `events/`, optionally edited.

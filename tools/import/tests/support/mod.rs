@@ -4,86 +4,46 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use import::{ImportError, Imported};
-use shared::db::{Database, PoolSettings};
-use sqlx::Connection;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
+use scratch_db::ScratchDatabase;
+use shared::db::Database;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-fn settings() -> PoolSettings {
-    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) }
-}
-
-enum Backing {
-    Sqlite { path: PathBuf },
-    Postgres { url: String, schema: String },
-}
 
 pub struct TestDb {
     pub db: Database,
     /// Where the test writes its exports.
     pub dir: PathBuf,
-    backing: Backing,
+    scratch: ScratchDatabase,
 }
 
 impl TestDb {
     pub async fn sqlite() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.db", unique("v3import")));
-        let db = Database::sqlite(SqliteConnectOptions::new().filename(&path).create_if_missing(true), &settings());
-        Self::ready(db, Backing::Sqlite { path }).await
+        Self::ready(ScratchDatabase::sqlite("v3import")).await
     }
 
     /// `None` (the test is skipped) when `TEST_DATABASE_URL` is unset, except under
     /// `CI=true`, where a missing PostgreSQL fails the test: CI must never skip it.
     pub async fn postgres() -> Option<Self> {
-        let url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
-            }
-            _ => {
-                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
-                return None;
-            }
-        };
-        let schema = unique("v3import");
-        let mut admin = sqlx::PgConnection::connect(&url)
-            .await
-            .unwrap_or_else(|error| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
-        admin.close().await.ok();
-        let options =
-            PgConnectOptions::from_str(&url).expect("TEST_DATABASE_URL parses").options([("search_path", &schema)]);
-        let db = Database::postgres(options, &settings());
-        Some(Self::ready(db, Backing::Postgres { url, schema }).await)
+        Some(Self::ready(ScratchDatabase::postgres("v3import").await?).await)
     }
 
-    async fn ready(db: Database, backing: Backing) -> Self {
-        db.migrate().await.expect("migrate the test database");
-        let dir = std::env::temp_dir().join(unique("v3import_files"));
+    async fn ready(scratch: ScratchDatabase) -> Self {
+        scratch.db.migrate().await.expect("migrate the test database");
+        let dir = std::env::temp_dir().join(format!(
+            "v3import_files_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
-        Self { db, dir, backing }
+        Self { db: scratch.db.clone(), dir, scratch }
     }
 
     /// The URL the `import` command is given for this database.
     pub fn url(&self) -> String {
-        match &self.backing {
-            Backing::Sqlite { path } => format!("sqlite://{}", path.display()),
-            Backing::Postgres { url, schema } => {
-                let separator = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{separator}options[search_path]={schema}")
-            }
-        }
+        self.scratch.url()
     }
 
     /// Writes an export into the scratch directory (a subdirectory when `name` has one).
@@ -138,35 +98,13 @@ impl TestDb {
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self.backing, Backing::Postgres { .. })
+        matches!(self.db, Database::Postgres(..))
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        match &self.backing {
-            Backing::Sqlite { path } => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Backing::Postgres { url, schema } => {
-                let (url, schema) = (url.clone(), schema.clone());
-                // Drop runs inside the test's runtime: clean up from a thread of its own.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    runtime.block_on(async {
-                        if let Ok(mut admin) = sqlx::PgConnection::connect(&url).await {
-                            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
     }
 }
 
