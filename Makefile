@@ -125,7 +125,8 @@ bench-aws-mode:
 
 # The Lambda artifacts: one arm64 bootstrap.zip per function (cross-compiled with zig from
 # PyPI's ziglang, which the cargo-lambda package brings). Slow: one fat-LTO link per function.
-LAMBDA_BINARIES := $(foreach f,get-outgoing-parameters get-incoming-parameters put-outgoing-parameters get-interaction get-full-interaction get-campaign get-agent unknown-route authorizer migrate,--bin $(f))
+# Every crate under functions/ is one function.
+LAMBDA_BINARIES := $(foreach f,$(notdir $(wildcard functions/*)),--bin $(f))
 zips: cargo-lambda
 	cargo lambda build --release --arm64 --output-format zip $(LAMBDA_BINARIES)
 	@for zip in $(TARGET_DIR)/lambda/*/bootstrap.zip; do printf '%-28s %s bytes\n' "$$(basename $$(dirname $$zip))" "$$(stat -c %s $$zip)"; done

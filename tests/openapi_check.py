@@ -2,11 +2,11 @@
 """Checks openapi.yaml against the contract and the handlers' route table.
 
 1. The spec's (method, path) pairs equal exactly the routes of docs/CONTRACT.md section 1.
-2. They equal the route table in shared/src/routes.rs (`path_template` and `method_name`).
+2. They equal the code's route table, as `serve routes` prints it.
 3. Each operation's path parameters are the template's, and a few rules the contract makes
    about every response hold in the spec (x-request-id everywhere, ETag on GET 200/304,
    Retry-After on 503, problem+json for errors, Allow on the 405 response).
-4. The id patterns accept and refuse what shared/src/validation.rs does, on boundary cases.
+4. The id patterns accept and refuse what shared/src/ids.rs does, on boundary cases.
 
 Prints what it checked; exits 1 on any mismatch. Needs PyYAML (`pip install pyyaml`).
 Usage: python3 tests/openapi_check.py [SPEC]   (default: openapi.yaml at the root)
@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
     sys.exit("openapi_check: PyYAML is missing; run: python3 -m pip install pyyaml")
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from route_table import code_routes  # noqa: E402
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 failures = []
 
@@ -44,32 +46,9 @@ def contract_routes():
     return {(method, path) for method, path in rows}
 
 
-def match_arms(source, function):
-    """The `Route::Variant => "literal"` arms (and a `_ => "literal"` default) of one fn."""
-    body = re.search(r"fn " + function + r"\(self\)[^{]*\{(.*?)\n    \}", source, re.S)
-    if not body:
-        sys.exit(f"openapi_check: fn {function} not found in shared/src/routes.rs")
-    arms = dict(re.findall(r"Route::(\w+)\s*=>\s*\"([^\"]+)\"", body.group(1)))
-    default = re.search(r"\b_\s*=>\s*\"([^\"]+)\"", body.group(1))
-    return arms, default.group(1) if default else None
-
-
 def handler_routes():
-    source = (ROOT / "shared/src/routes.rs").read_text(encoding="utf-8")
-    all_block = re.search(r"pub const ALL: \[Route; (\d+)\] = \[(.*?)\];", source, re.S)
-    variants = re.findall(r"Route::(\w+)", all_block.group(2))
-    check(len(variants) == int(all_block.group(1)), f"routes.rs: Route::ALL lists {len(variants)} routes")
-    paths, _ = match_arms(source, "path_template")
-    methods, default_method = match_arms(source, "method_name")
-    check(set(paths) == set(variants), "routes.rs: path_template has one arm per route of Route::ALL")
-    routes = set()
-    for variant in variants:
-        method = methods.get(variant, default_method)
-        if method is None or variant not in paths:
-            check(False, f"routes.rs: no method or path for Route::{variant}")
-            continue
-        routes.add((method, paths[variant]))
-    return routes
+    """(method, path) of every route the code declares (`serve routes`)."""
+    return {(route["method"], route["path"]) for route in code_routes()}
 
 
 def spec_routes(spec):
@@ -141,7 +120,7 @@ def check_operations(spec):
 
 
 def numeric_id_ok(text):
-    """shared/src/validation.rs parse_digits: digits only, leading zeros, 0..=2147483647."""
+    """shared/src/ids.rs parse_digits: digits only, leading zeros, 0..=2147483647."""
     return bool(text) and text.isascii() and text.isdigit() and int(text) <= 2147483647
 
 
@@ -176,7 +155,7 @@ def main():
     in_contract = contract_routes()
     in_handlers = handler_routes()
     print(f"contract (docs/CONTRACT.md section 1): {len(in_contract)} routes")
-    print(f"handlers (shared/src/routes.rs):       {len(in_handlers)} routes")
+    print(f"code (serve routes):                   {len(in_handlers)} routes")
     print(f"spec (openapi.yaml):                   {len(in_spec)} operations")
     print(show(in_spec))
     check(len(in_contract) == 7, "the contract lists 7 routes")
@@ -184,7 +163,7 @@ def main():
           + (f"\n     only in spec: {sorted(in_spec - in_contract)}\n     only in contract: {sorted(in_contract - in_spec)}"
              if in_spec != in_contract else ""))
     check(in_spec == in_handlers, "spec operations == handler route table"
-          + (f"\n     only in spec: {sorted(in_spec - in_handlers)}\n     only in routes.rs: {sorted(in_handlers - in_spec)}"
+          + (f"\n     only in spec: {sorted(in_spec - in_handlers)}\n     only in the code: {sorted(in_handlers - in_spec)}"
              if in_spec != in_handlers else ""))
     check_operations(spec)
     check_patterns(spec)

@@ -4,7 +4,8 @@
     python3 tests/template_check.py [path/to/template.yaml]
 
 - every route of docs/CONTRACT.md section 1 is served by exactly one function, on exactly its
-  method and path, and that function is the one README.md's route table names;
+  method and path, and that function is the one the code's route table (`serve routes`) and
+  README.md's route table name;
 - no other route exists: the only extra one is `$default` (any method), served by unknown-route;
   no REST API, raw API Gateway route, second HTTP API, inline OpenAPI body or function URL
   (each would be a way around the authorizer);
@@ -24,6 +25,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from route_table import code_routes  # noqa: E402
 CONTRACT = ROOT / "docs" / "CONTRACT.md"
 README = ROOT / "README.md"
 
@@ -143,8 +146,10 @@ def main() -> int:
     print(f"template: {template_path}")
 
     routes = contract_routes()
-    names = readme_functions()
+    names = {(route["method"], route["path"]): route["function"] for route in code_routes()}
     checks.check(len(routes) == 7, f"CONTRACT.md section 1 lists 7 routes (found {len(routes)})")
+    checks.check(set(names) == set(routes), "the code's route table (serve routes) has exactly the contract's routes")
+    checks.check(readme_functions() == names, "README.md's route table names each route's function as the code does")
 
     # -- the one HTTP API, and nothing else that could route a request ----------------
     http_apis = [k for k, v in resources.items() if v.get("Type") == "AWS::Serverless::HttpApi"]
@@ -200,7 +205,7 @@ def main() -> int:
         actual = binary_of(functions[on[0]])
         checks.check(
             expected is not None and actual == expected,
-            f"{method} {path} -> {on[0]} builds binary {actual!r} (README: {expected!r})",
+            f"{method} {path} -> {on[0]} builds binary {actual!r} (the code: {expected!r})",
         )
         checks.check(
             actual is not None and (ROOT / "functions" / actual / "Cargo.toml").is_file(),
@@ -254,13 +259,13 @@ def main() -> int:
             checks.check((props.get("LoggingConfig") or {}).get("LogFormat") == "JSON", f"{name} (AWS::Lambda::Function) logs JSON")
 
     # -- database credentials: what the template passes is what the code reads -------------
-    config_rs = (ROOT / "shared" / "src" / "config.rs").read_text(encoding="utf-8")
+    config_rs = (ROOT / "shared" / "src" / "settings.rs").read_text(encoding="utf-8")
     modes_in_code = set(re.findall(r'Some\("([a-z-]+)"\) =>', config_rs))
     read_in_code = set(re.findall(r'text\("(DB_[A-Z_]+)"\)', config_rs))
     mode_param = (template.get("Parameters") or {}).get("DatabaseAuthMode") or {}
     checks.check(
         set(mode_param.get("AllowedValues") or []) == modes_in_code and bool(modes_in_code),
-        "DatabaseAuthMode's AllowedValues are exactly the modes shared/src/config.rs accepts",
+        "DatabaseAuthMode's AllowedValues are exactly the modes shared/src/settings.rs accepts",
         f"template {mode_param.get('AllowedValues')!r}, code {sorted(modes_in_code)!r}",
     )
     env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
@@ -268,7 +273,7 @@ def main() -> int:
     wanted = read_in_code - {"DB_CA_BUNDLE"}  # the bundle compiled in is the one AWS needs
     checks.check(
         wanted <= passed,
-        "every DB_* setting shared/src/config.rs reads is passed to the functions",
+        "every DB_* setting shared/src/settings.rs reads is passed to the functions",
         f"missing {sorted(wanted - passed)}",
     )
     checks.check("DATABASE_URL" not in env, "no DATABASE_URL in the template (it would override DB_AUTH_MODE)")

@@ -18,23 +18,56 @@ mod stats;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser};
 use sqlx::{Connection, PgConnection};
 
 use crate::results::{FunctionFigures, Run};
+
+/// The command line (clap).
+#[derive(Parser)]
+#[command(name = "bench", about = "Measures the real release binaries; prints and writes the figures")]
+enum Cli {
+    /// Every function under the Runtime API emulator, the floor, and load on `serve`;
+    /// writes bench-results/LABEL.json.
+    Measure(MeasureArgs),
+    /// Prints the tables of RUN.json files and writes the report.
+    Report(report::ReportArgs),
+}
+
+#[derive(Args)]
+struct MeasureArgs {
+    #[arg(long)]
+    label: String,
+    /// PostgreSQL.
+    #[arg(long)]
+    database_url: String,
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
+    #[arg(long, default_value = "events")]
+    events: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    invocations: usize,
+    #[arg(long, default_value_t = 5)]
+    cold_starts: usize,
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    #[arg(long, default_value_t = 5)]
+    load_seconds: u64,
+    /// Default: bench-results/LABEL.json.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Measure just these functions (and skip the load run), for profiling.
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+}
 
 // Multi-threaded: a worker that is already awake takes each event and answer, which measured
 // lower and steadier than one thread sleeping in epoll between them.
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("measure") => measure_command(&args[1..]).await,
-        Some("report") => report::report_command(&args[1..]),
-        _ => {
-            Err("usage: bench measure --label L --database-url URL [--bin-dir D] [--invocations N] [--cold-starts N] \
-                  [--load-seconds S] [--connections C] [--out F] | bench report RUN.json... --out BENCHMARKS.md"
-                .into())
-        }
+    let result = match Cli::parse() {
+        Cli::Measure(args) => measure_command(args).await,
+        Cli::Report(args) => report::report_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,24 +78,21 @@ async fn main() -> ExitCode {
     }
 }
 
-fn option(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|arg| arg == name).and_then(|index| args.get(index + 1)).cloned()
-}
-
-fn number<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, String> {
-    option(args, name).map_or(Ok(default), |text| text.parse().map_err(|_| format!("{name} takes a number")))
-}
-
-async fn measure_command(args: &[String]) -> Result<(), String> {
-    let label = option(args, "--label").ok_or("--label is required")?;
-    let database_url = option(args, "--database-url").ok_or("--database-url (PostgreSQL) is required")?;
-    let bin_dir = PathBuf::from(option(args, "--bin-dir").unwrap_or_else(|| "target/release".into()));
-    let events = PathBuf::from(option(args, "--events").unwrap_or_else(|| "events".into()));
-    let invocations: usize = number(args, "--invocations", 1000)?;
-    let cold_starts: usize = number(args, "--cold-starts", 5)?;
-    let plan =
-        load::LoadPlan { connections: number(args, "--connections", 16)?, seconds: number(args, "--load-seconds", 5)? };
-    let out = PathBuf::from(option(args, "--out").unwrap_or_else(|| format!("bench-results/{label}.json")));
+async fn measure_command(args: MeasureArgs) -> Result<(), String> {
+    let MeasureArgs {
+        label,
+        database_url,
+        bin_dir,
+        events,
+        invocations,
+        cold_starts,
+        connections,
+        load_seconds,
+        out,
+        only,
+    } = args;
+    let plan = load::LoadPlan { connections, seconds: load_seconds };
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("bench-results/{label}.json")));
     let work = std::env::temp_dir().join(format!("v3-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|error| error.to_string())?;
 
@@ -75,8 +105,6 @@ async fn measure_command(args: &[String]) -> Result<(), String> {
         "[{label}] {interactions} interactions, {parameters} parameters; {invocations} warm invocations per function"
     );
     let mut functions = Vec::new();
-    // --only NAME[,NAME]: measure just those functions (and skip the load run), for profiling.
-    let only: Option<Vec<String>> = option(args, "--only").map(|names| names.split(',').map(str::to_owned).collect());
     for subject in measure::subjects()
         .into_iter()
         .filter(|s| only.as_ref().is_none_or(|names| names.iter().any(|n| n == s.function)))

@@ -4,20 +4,34 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::option;
 use crate::results::Run;
 
-pub fn report_command(args: &[String]) -> Result<(), String> {
-    let out = PathBuf::from(option(args, "--out").unwrap_or_else(|| "BENCHMARKS.md".into()));
-    let chart = option(args, "--chart");
-    // --zips DIR: cargo lambda's output folder (DIR/<function>/bootstrap.zip), if built.
-    let zips = option(args, "--zips").map(|dir| zip_sizes(std::path::Path::new(&dir))).unwrap_or_default();
-    let runs: Vec<Run> = args
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The run files (bench-results/*.json).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// The latency chart to link.
+    #[arg(long)]
+    chart: Option<String>,
+    /// cargo lambda's output folder (DIR/<function>/bootstrap.zip), if built.
+    #[arg(long)]
+    zips: Option<PathBuf>,
+    /// The import benchmark's section (`make bench-import`), default bench-results/import.md.
+    #[arg(long)]
+    import: Option<String>,
+}
+
+pub fn report_command(args: ReportArgs) -> Result<(), String> {
+    let ReportArgs { runs, out, chart, zips, import } = args;
+    let zips = zips.map(|dir| zip_sizes(&dir)).unwrap_or_default();
+    let runs: Vec<Run> = runs
         .iter()
-        .filter(|arg| arg.ends_with(".json"))
         .map(|path| {
-            let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
-            serde_json::from_str(&text).map_err(|error| format!("{path}: {error}"))
+            let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+            serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
         })
         .collect::<Result<_, String>>()?;
     if runs.is_empty() {
@@ -52,7 +66,7 @@ pub fn report_command(args: &[String]) -> Result<(), String> {
         .unwrap();
     }
     // `make bench-import` writes its figures as a section of their own; carried over as is.
-    let import = option(args, "--import").unwrap_or_else(|| "bench-results/import.md".into());
+    let import = import.unwrap_or_else(|| "bench-results/import.md".into());
     if let Ok(section) = std::fs::read_to_string(&import) {
         writeln!(document, "\n{}", section.trim_end()).unwrap();
     }

@@ -67,7 +67,7 @@ fn unreachable_loader() -> Pin<Box<dyn Future<Output = SdkConfig> + Send>> {
 }
 
 fn lambda_config(endpoint_url: Option<String>) -> SdkConfig {
-    let env = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    let env = crate::settings::env_var;
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))

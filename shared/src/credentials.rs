@@ -15,18 +15,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_rds::auth_token::{AuthTokenGenerator, Config as TokenConfig};
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgSslMode};
 use tokio::sync::Mutex;
 
 use crate::aws::{AwsConfig, SecretStore, StoreError};
+use crate::settings::{DEFAULT_PORT, DatabaseAuth, ManagedSettings};
 
-/// The certificates RDS and RDS Proxy present chain to one of these: the regional RDS CAs
-/// (instances, Aurora clusters) and the Amazon roots (RDS Proxy's ACM certificates).
-/// `scripts/rds-ca-bundle.sh` regenerates the file.
-pub const RDS_CA_BUNDLE: &[u8] = include_bytes!("../certs/rds-ca-bundle.pem");
-
-/// PostgreSQL's port, when neither `DB_PORT` nor the secret names one.
-pub const DEFAULT_PORT: u16 = 5432;
 /// The database, when neither `DB_NAME` nor the secret names one.
 pub const DEFAULT_DATABASE: &str = "postgres";
 /// An IAM token opens connections for 15 minutes; one older than this is replaced before
@@ -36,43 +31,6 @@ const TOKEN_REFRESH_AFTER: Duration = Duration::from_secs(10 * 60);
 /// A refused login re-reads the secret at most this often: a password that is simply wrong
 /// must not turn every request into a Secrets Manager call.
 const SECRET_REREAD_INTERVAL: Duration = Duration::from_secs(2);
-
-/// How the functions log in to PostgreSQL in AWS (`DB_AUTH_MODE`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseAuth {
-    /// `secrets-manager`: username and password from the RDS-managed secret (`DB_SECRET_ARN`).
-    SecretsManager { secret_id: String },
-    /// `iam`: `DB_USER` with an IAM auth token as the password.
-    Iam { user: String },
-}
-
-/// Where and how to connect when the credentials are managed by AWS.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ManagedSettings {
-    pub auth: DatabaseAuth,
-    /// `DB_HOST` (the RDS Proxy endpoint). Required for IAM; with a secret, it wins over the
-    /// secret's `host` (which names the instance behind the proxy).
-    pub host: Option<String>,
-    /// `DB_PORT`; else the secret's `port`; else 5432.
-    pub port: Option<u16>,
-    /// `DB_NAME`; else the secret's `dbname`; else `postgres`.
-    pub database: Option<String>,
-    /// PEM certificates trusted for the server (besides the usual web roots): the RDS bundle,
-    /// or the file `DB_CA_BUNDLE` names.
-    pub ca_bundle: Vec<u8>,
-}
-
-impl std::fmt::Debug for ManagedSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManagedSettings")
-            .field("auth", &self.auth)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("database", &self.database)
-            .field("ca_bundle_bytes", &self.ca_bundle.len())
-            .finish()
-    }
-}
 
 /// Why no credentials could be had. The text names what failed, never a password, a token
 /// or the secret's content; it is logged, and callers get a plain 503.
@@ -88,26 +46,15 @@ pub enum CredentialError {
     Token(String),
 }
 
-/// The parts of the RDS-managed secret the connection needs.
-#[derive(Clone, PartialEq, Eq)]
+/// The parts of the RDS-managed secret the connection needs. The password is a
+/// `SecretString`: it prints as `[REDACTED]` and is zeroed when dropped.
+#[derive(Debug, Clone)]
 pub struct RdsSecret {
     pub username: String,
-    pub password: String,
+    pub password: SecretString,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub dbname: Option<String>,
-}
-
-impl std::fmt::Debug for RdsSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RdsSecret")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("dbname", &self.dbname)
-            .finish()
-    }
 }
 
 impl RdsSecret {
@@ -138,7 +85,7 @@ impl RdsSecret {
         };
         Ok(RdsSecret {
             username: text("username", "username is not a non-empty string")?.ok_or(malformed("no username"))?,
-            password: text("password", "password is not a non-empty string")?.ok_or(malformed("no password"))?,
+            password: text("password", "password is not a non-empty string")?.ok_or(malformed("no password"))?.into(),
             host: text("host", "host is not a non-empty string")?,
             port: port("port is not a port number")?,
             dbname: text("dbname", "dbname is not a non-empty string")?,
@@ -264,7 +211,7 @@ impl ManagedCredentials {
                 let host = settings.host.clone().or(secret.host).ok_or(CredentialError::NoHost)?;
                 (
                     secret.username,
-                    secret.password,
+                    secret.password.expose_secret().to_owned(),
                     host,
                     settings.port.or(secret.port).unwrap_or(DEFAULT_PORT),
                     settings.database.clone().or(secret.dbname),
@@ -286,7 +233,7 @@ impl ManagedCredentials {
             .database(database.as_deref().unwrap_or(DEFAULT_DATABASE))
             .application_name(crate::db::APPLICATION_NAME)
             .ssl_mode(PgSslMode::VerifyFull)
-            .ssl_root_cert_from_pem(settings.ca_bundle.clone()))
+            .ssl_root_cert_from_pem(settings.ca_bundle.0.clone()))
     }
 
     /// A new IAM auth token for `user` at `host:port`, signed with the SDK's credentials
@@ -334,15 +281,11 @@ mod tests {
             r#"{"engine":"postgres","username":"app","password":"p@ss:/w?rd","host":"db.example","port":5432,"dbname":"v3","dbInstanceIdentifier":"x"}"#,
         )
         .unwrap();
+        assert_eq!(secret.username, "app");
+        assert_eq!(secret.password.expose_secret(), "p@ss:/w?rd");
         assert_eq!(
-            secret,
-            RdsSecret {
-                username: "app".into(),
-                password: "p@ss:/w?rd".into(),
-                host: Some("db.example".into()),
-                port: Some(5432),
-                dbname: Some("v3".into()),
-            }
+            (secret.host.as_deref(), secret.port, secret.dbname.as_deref()),
+            (Some("db.example"), Some(5432), Some("v3"))
         );
         let minimal = RdsSecret::parse(r#"{"username":"app","password":"pw","port":"6432"}"#).unwrap();
         assert_eq!((minimal.host, minimal.port, minimal.dbname), (None, Some(6432), None));
@@ -376,7 +319,7 @@ mod tests {
 
     #[test]
     fn the_shipped_bundle_holds_the_rds_and_amazon_root_certificates() {
-        let text = std::str::from_utf8(RDS_CA_BUNDLE).unwrap();
+        let text = std::str::from_utf8(crate::settings::RDS_CA_BUNDLE).unwrap();
         let count = text.matches("-----BEGIN CERTIFICATE-----").count();
         assert!(count > 20, "{count} certificates");
         assert!(text.contains("Amazon RDS us-east-1 Root CA RSA2048 G1"));

@@ -1,6 +1,8 @@
 //! The database handle: one of two real engines behind one small enum, so each store
 //! function states its SQL once and runs it on whichever pool the configuration chose.
-//! (sqlx's `Any` driver cannot carry timestamps, hence the enum.)
+//! (sqlx's `Any` driver cannot carry timestamps, hence the enum.) The stores see only
+//! [`Database::fetch_optional`], [`Database::fetch_all`] and [`Database::execute_each`]:
+//! SQL, its [`Param`]s, and a function that reads a row's [`Columns`] in SELECT order.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,26 +10,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::sqlite::SqliteRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Decode, Encode, Postgres, Row, Sqlite, Type};
 
-use crate::config::ConfigError;
-use crate::credentials::{ManagedCredentials, ManagedSettings};
-
-/// How a process pools its connections. Lambda runs one request at a time per process,
-/// so the default is a single connection; the acquire timeout bounds how long a request
-/// may wait for one before it is answered 503 instead of hanging.
-#[derive(Debug, Clone)]
-pub struct PoolSettings {
-    pub max_connections: u32,
-    pub acquire_timeout: Duration,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self { max_connections: 1, acquire_timeout: Duration::from_millis(2000) }
-    }
-}
+use crate::credentials::ManagedCredentials;
+use crate::settings::{ConfigError, DatabaseSettings, DatabaseSource, ManagedSettings, PoolSettings};
+use crate::timestamp::Timestamp;
 
 /// How the API's sessions show in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "v3-api";
@@ -52,19 +43,15 @@ pub enum Credentials {
     Managed(Arc<ManagedCredentials>),
 }
 
-/// Runs the same expression against whichever pool `$db` holds; the expression is
-/// type-checked once per engine, so one SQL text serves both where the dialects agree.
-#[macro_export]
-macro_rules! with_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Database::Postgres($pool, _) => $body,
-            $crate::db::Database::Sqlite($pool) => $body,
-        }
-    };
-}
-
 impl Database {
+    /// The database the settings name, as a lazy pool: opens nothing, calls no AWS service.
+    pub fn open_lazy(settings: &DatabaseSettings) -> Result<Self, ConfigError> {
+        match &settings.source {
+            DatabaseSource::Url(url) => Self::connect_lazy(url, &settings.pool),
+            DatabaseSource::Managed(managed) => Ok(Self::managed_lazy(managed.clone(), &settings.pool)),
+        }
+    }
+
     /// Builds a lazy pool for `url` (postgres://, postgresql:// or sqlite:). Opens nothing.
     pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, ConfigError> {
         let scheme = url.split(':').next().unwrap_or_default();
@@ -180,10 +167,14 @@ impl Database {
         };
         migrator.set_ignore_missing(true);
         self.ready().await?;
-        match with_pool!(self, pool => migrator.run(pool).await) {
-            Err(sqlx::migrate::MigrateError::Execute(error)) if self.recover(&error).await? => {
-                with_pool!(self, pool => migrator.run(pool).await)
+        let run = || async {
+            match self {
+                Self::Postgres(pool, _) => migrator.run(pool).await,
+                Self::Sqlite(pool) => migrator.run(pool).await,
             }
+        };
+        match run().await {
+            Err(sqlx::migrate::MigrateError::Execute(error)) if self.recover(&error).await? => run().await,
             other => other,
         }?;
         if let Self::Sqlite(pool) = self {
@@ -195,13 +186,167 @@ impl Database {
     /// The newest migration applied to this database (0 when none).
     pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
         self.ready().await?;
-        const SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
-        with_pool!(self, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_one(pool).await)
+        self.fetch_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").await
     }
 
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        match self {
+            Self::Postgres(pool, _) => pool.close().await,
+            Self::Sqlite(pool) => pool.close().await,
+        }
     }
+
+    /// The rows `sql` selects with `params` bound to `$1`, `$2`…, each read by `decode`; at
+    /// most one is expected.
+    pub async fn fetch_optional<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        decode: Decoder<T>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Self::Postgres(pool, _) => {
+                let row = bind(sqlx::query(sql), params).fetch_optional(pool).await?;
+                row.map(|row| decode(&mut Columns::new(RowRef::Postgres(&row)))).transpose()
+            }
+            Self::Sqlite(pool) => {
+                let row = bind(sqlx::query(sql), params).fetch_optional(pool).await?;
+                row.map(|row| decode(&mut Columns::new(RowRef::Sqlite(&row)))).transpose()
+            }
+        }
+    }
+
+    /// Every row `sql` selects with `params`, each read by `decode`.
+    pub async fn fetch_all<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        decode: Decoder<T>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Self::Postgres(pool, _) => {
+                let rows = bind(sqlx::query(sql), params).fetch_all(pool).await?;
+                rows.iter().map(|row| decode(&mut Columns::new(RowRef::Postgres(row)))).collect()
+            }
+            Self::Sqlite(pool) => {
+                let rows = bind(sqlx::query(sql), params).fetch_all(pool).await?;
+                rows.iter().map(|row| decode(&mut Columns::new(RowRef::Sqlite(row)))).collect()
+            }
+        }
+    }
+
+    /// The one value of the one row `sql` selects (no parameters: operators' and tests' queries).
+    pub async fn fetch_scalar<T: ColumnValue + Send + Unpin>(&self, sql: &str) -> Result<T, sqlx::Error> {
+        match self {
+            Self::Postgres(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+    }
+
+    /// Runs `sql` once for each list of parameters, all in one transaction; returns the rows
+    /// affected in all.
+    pub async fn execute_each(&self, sql: &str, each: &[Vec<Param<'_>>]) -> Result<u64, sqlx::Error> {
+        let mut affected = 0;
+        match self {
+            Self::Postgres(pool, _) => {
+                let mut tx = pool.begin().await?;
+                for params in each {
+                    affected += bind(sqlx::query(sql), params).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+            Self::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for params in each {
+                    affected += bind(sqlx::query(sql), params).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(affected)
+    }
+
+    /// Runs one or several statements as they are, without parameters (operators' and tests'
+    /// set-up); returns the rows affected.
+    pub async fn execute_script(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        match self {
+            Self::Postgres(pool, _) => sqlx::raw_sql(sql).execute(pool).await.map(|done| done.rows_affected()),
+            Self::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|done| done.rows_affected()),
+        }
+    }
+}
+
+/// A value bound to a statement's `$n`: the few kinds the API's statements take. A NULL
+/// carries its kind, so that PostgreSQL accepts it for its column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    Int(i32),
+    BigInt(Option<i64>),
+    Text(Option<&'a str>),
+    Timestamp(Option<Timestamp>),
+}
+
+/// Binds `params` to `$1`, `$2`… of `query`, on either engine.
+pub fn bind<'q, DB>(
+    query: Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    params: &[Param<'q>],
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    i32: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<Timestamp>: Encode<'q, DB> + Type<DB>,
+{
+    params.iter().fold(query, |query, param| match *param {
+        Param::Int(value) => query.bind(value),
+        Param::BigInt(value) => query.bind(value),
+        Param::Text(value) => query.bind(value),
+        Param::Timestamp(value) => query.bind(value),
+    })
+}
+
+/// Reads one row, column by column in SELECT order (each store keeps its SELECT and its
+/// decoder side by side). By position: looking every column up by name was the largest
+/// single cost of serving a wide row.
+pub type Decoder<T> = fn(&mut Columns<'_>) -> Result<T, sqlx::Error>;
+
+/// A row of either engine, read in order by [`Columns::column`].
+pub struct Columns<'r> {
+    row: RowRef<'r>,
+    next: usize,
+}
+
+enum RowRef<'r> {
+    Postgres(&'r PgRow),
+    Sqlite(&'r SqliteRow),
+}
+
+impl<'r> Columns<'r> {
+    fn new(row: RowRef<'r>) -> Self {
+        Columns { row, next: 0 }
+    }
+
+    /// The next column's value.
+    pub fn column<T: ColumnValue>(&mut self) -> Result<T, sqlx::Error> {
+        let index = self.next;
+        self.next += 1;
+        match self.row {
+            RowRef::Postgres(row) => row.try_get(index),
+            RowRef::Sqlite(row) => row.try_get(index),
+        }
+    }
+}
+
+/// A Rust type both engines decode a column into.
+pub trait ColumnValue:
+    for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
+{
+}
+
+impl<T> ColumnValue for T where
+    T: for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
+{
 }
 
 fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
@@ -241,4 +386,37 @@ async fn photos_as_base64_text(pool: &SqlitePool) -> Result<(), sqlx::Error> {
             .await?;
     }
     Ok(())
+}
+
+/// Why no connection could be had, if that is what `error` means (the API answers 503 then).
+pub fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
+    match error {
+        sqlx::Error::PoolTimedOut => Some("no connection within the acquire timeout (unreachable or pool exhausted)"),
+        sqlx::Error::PoolClosed => Some("pool closed"),
+        sqlx::Error::Io(_) => Some("connection I/O error"),
+        sqlx::Error::Tls(_) => Some("TLS handshake failed"),
+        sqlx::Error::Configuration(cause) if cause.is::<crate::credentials::CredentialError>() => {
+            Some("database credentials could not be obtained")
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            if let Ok(sqlite_code) = code.parse::<i32>() {
+                // SQLite result codes: the primary code is the low byte of the extended one.
+                return match sqlite_code & 0xff {
+                    5 | 6 => Some("database locked beyond the busy timeout"),
+                    14 => Some("cannot open the database file"),
+                    _ => None,
+                };
+            }
+            match &*code {
+                "28P01" | "28000" => Some("authentication refused"),
+                "53300" => Some("too many connections"),
+                "57P01" | "57P02" | "57P03" => Some("server shutting down or starting up"),
+                "3D000" => Some("database does not exist"),
+                class if class.starts_with("08") => Some("connection failure"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

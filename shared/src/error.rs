@@ -2,7 +2,7 @@
 //! renders as problem+json (RFC 9457). What a caller sees is [`ApiError::detail`]; the
 //! underlying cause (SQL, driver text, I/O) is only ever logged, never returned.
 
-use lambda_http::http::StatusCode;
+use axum::http::StatusCode;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum ApiError {
     MethodNotAllowed { method: String, allow: &'static str },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// Request line and headers past the limit (`serve` only: API Gateway's own is lower).
+    #[error("the request's headers are larger than {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("content type '{0}' is not supported; send application/json")]
     UnsupportedMediaType(String),
     /// No database connection could be had: unreachable, pool exhausted, authentication
@@ -64,6 +67,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -110,43 +114,10 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match unavailable_reason(&error) {
+        match crate::db::unavailable_reason(&error) {
             Some(reason) => Self::Unavailable { reason, source: error },
             None => Self::Internal(Box::new(error)),
         }
-    }
-}
-
-/// Why no connection could be had, if that is what `error` means.
-fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
-    match error {
-        sqlx::Error::PoolTimedOut => Some("no connection within the acquire timeout (unreachable or pool exhausted)"),
-        sqlx::Error::PoolClosed => Some("pool closed"),
-        sqlx::Error::Io(_) => Some("connection I/O error"),
-        sqlx::Error::Tls(_) => Some("TLS handshake failed"),
-        sqlx::Error::Configuration(cause) if cause.is::<crate::credentials::CredentialError>() => {
-            Some("database credentials could not be obtained")
-        }
-        sqlx::Error::Database(db) => {
-            let code = db.code()?;
-            if let Ok(sqlite_code) = code.parse::<i32>() {
-                // SQLite result codes: the primary code is the low byte of the extended one.
-                return match sqlite_code & 0xff {
-                    5 | 6 => Some("database locked beyond the busy timeout"),
-                    14 => Some("cannot open the database file"),
-                    _ => None,
-                };
-            }
-            match &*code {
-                "28P01" | "28000" => Some("authentication refused"),
-                "53300" => Some("too many connections"),
-                "57P01" | "57P02" | "57P03" => Some("server shutting down or starting up"),
-                "3D000" => Some("database does not exist"),
-                class if class.starts_with("08") => Some("connection failure"),
-                _ => None,
-            }
-        }
-        _ => None,
     }
 }
 

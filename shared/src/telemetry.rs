@@ -1,7 +1,7 @@
 //! Logging and metrics set-up. Logs: `lambda_runtime`'s tracing initialiser, so the level
 //! comes from `AWS_LAMBDA_LOG_LEVEL` (else `RUST_LOG`, else INFO) and `AWS_LAMBDA_LOG_FORMAT=JSON`
 //! gives one JSON object per line; each request's lines carry its `request_id` (the span
-//! opened in [`crate::http::handle`]). Metrics: per-route latency, database time and error
+//! opened by the HTTP layer's middleware). Metrics: per-route latency, database time and error
 //! counts as CloudWatch Embedded Metric Format lines, written after each request.
 
 use std::io::Write;
@@ -31,14 +31,23 @@ pub fn init_metrics(function: &'static str) -> Result<(), String> {
 
 /// [`init_metrics`] writing to `sink` (tests read the lines back).
 pub fn init_metrics_into(function: &'static str, sink: Box<dyn Write + Send>) -> Result<(), String> {
-    let namespace =
-        std::env::var("METRICS_NAMESPACE").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "v3-api".into());
+    let namespace = crate::settings::env_var("METRICS_NAMESPACE").unwrap_or_else(|| "v3-api".into());
     let collector = metrics_cloudwatch_embedded::Builder::new()
         .cloudwatch_namespace(namespace)
         .with_dimension("Function", function)
         .init()
         .map_err(|error| format!("metrics: {error}"))?;
     METRICS.set((collector, Mutex::new(sink))).map_err(|_| "metrics are already set up".to_owned())
+}
+
+/// Records one request's latency, and whether it was refused (4xx) or failed (5xx).
+pub fn record_request(status: axum::http::StatusCode, latency: std::time::Duration) {
+    metrics::histogram!(LATENCY_MS).record(latency.as_secs_f64() * 1e3);
+    if status.is_client_error() {
+        metrics::counter!(CLIENT_ERRORS).increment(1);
+    } else if status.is_server_error() {
+        metrics::counter!(SERVER_ERRORS).increment(1);
+    }
 }
 
 /// Writes the metrics gathered for one request as one EMF line, tagged with its request id.

@@ -1,63 +1,17 @@
-//! Validation of everything a caller sends: path ids (CONTRACT 2) and the output-parameter
-//! body (CONTRACT 4 and 8). Every rejection is an [`ApiError::BadRequest`] whose detail
-//! names the field and the rule; nothing here touches the database.
-
-use std::borrow::Cow;
+//! Validation of the output-parameter body (CONTRACT 4 and 8); path ids are `crate::ids`.
+//! Every rejection is an [`ApiError::BadRequest`] whose detail names the field and the rule;
+//! nothing here touches the database.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::ApiError;
+use crate::ids::{TaskId, parse_digits};
 use crate::models::OutgoingParameterWrite;
 
 pub const MAX_BATCH_ITEMS: usize = 100;
 pub const MAX_KEY_CHARS: usize = 100;
 pub const MAX_VALUE_CHARS: usize = 4000;
-pub const MAX_INTERACTION_ID_CHARS: usize = 64;
-
-/// Decodes `%XX` escapes once. Gateways differ (API Gateway HTTP APIs deliver path
-/// parameters decoded, `cargo lambda watch` and function URLs do not); no valid id
-/// contains `%`, so decoding at most once and then validating is safe either way (a
-/// malformed escape stays as it is, and its `%` then fails validation). A result that is not
-/// UTF-8 gives `None`.
-pub fn percent_decode_once(raw: &str) -> Option<Cow<'_, str>> {
-    percent_encoding::percent_decode_str(raw).decode_utf8().ok()
-}
-
-/// Digits only (no sign, space, point, exponent), leading zeros allowed, 0..=2147483647.
-fn parse_digits(text: &str) -> Option<i32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let significant = text.trim_start_matches('0');
-    if significant.len() > 10 {
-        return None;
-    }
-    significant.parse::<u64>().map_or(Some(0), Some).and_then(|n| i32::try_from(n).ok())
-}
-
-/// A `task_id`, `campaign_id` or `agent_id` path parameter, as delivered (maybe still
-/// percent-encoded).
-pub fn numeric_id(field: &'static str, raw: &str) -> Result<i32, ApiError> {
-    percent_decode_once(raw).and_then(|text| parse_digits(&text)).ok_or_else(|| {
-        ApiError::bad_request(format!("{field} must be a decimal integer from 0 to 2147483647 (digits only)"))
-    })
-}
-
-/// An `interaction_id` path parameter: 1 to 64 characters from `A-Z a-z 0-9 _ - .`,
-/// checked after percent-decoding.
-pub fn interaction_id(raw: &str) -> Result<String, ApiError> {
-    let valid = |id: &str| {
-        (1..=MAX_INTERACTION_ID_CHARS).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-    };
-    match percent_decode_once(raw) {
-        Some(id) if valid(&id) => Ok(id.into_owned()),
-        _ => Err(ApiError::bad_request(format!(
-            "interaction_id must be 1 to {MAX_INTERACTION_ID_CHARS} characters from A-Z a-z 0-9 _ - ."
-        ))),
-    }
-}
 
 /// The body of `POST /v3/parameters/outgoing`: one object or an array of 1 to 100, each
 /// `{"task_id", "key", "value"}`; unknown fields are ignored. The result holds one write
@@ -155,12 +109,13 @@ fn json_string(raw: &RawValue) -> Option<String> {
     if raw.get().starts_with('"') { serde_json::from_str(raw.get()).ok() } else { None }
 }
 
-fn task_id(raw: Option<&RawValue>) -> Option<i32> {
+fn task_id(raw: Option<&RawValue>) -> Option<TaskId> {
     let raw = raw?;
     match json_string(raw) {
         Some(text) => parse_digits(&text),
         None => integral_json_number(raw.get()),
     }
+    .and_then(|id| TaskId::try_from(i64::from(id)).ok())
 }
 
 /// A JSON number literal whose value is an integer from 0 to 2147483647, however written:
@@ -247,71 +202,33 @@ mod tests {
     }
 
     #[test]
-    fn numeric_ids_accept_digits_and_leading_zeros() {
-        assert_eq!(numeric_id("campaign_id", "002").unwrap(), 2);
-        assert_eq!(numeric_id("agent_id", "0").unwrap(), 0);
-        assert_eq!(numeric_id("agent_id", "2147483647").unwrap(), i32::MAX);
-        assert_eq!(numeric_id("agent_id", "000000000000000000008").unwrap(), 8);
-    }
-
-    #[test]
-    fn numeric_ids_refuse_anything_but_digits_in_range() {
-        for raw in
-            ["", "-1", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "2147483648", "99999999999999999999", "abc", "%", "１"]
-        {
-            let error = numeric_id("agent_id", raw).unwrap_err();
-            assert_eq!(error.status().as_u16(), 400, "{raw:?}");
-            assert!(error.detail().starts_with("agent_id "), "{raw:?}");
-        }
-    }
-
-    #[test]
-    fn numeric_ids_are_percent_decoded_once() {
-        assert_eq!(numeric_id("task_id", "%38%31%32").unwrap(), 812);
-        assert!(numeric_id("task_id", "%2538").is_err());
-    }
-
-    #[test]
-    fn interaction_ids_accept_the_stored_form() {
-        assert_eq!(interaction_id("210614222408193_ACD_00001").unwrap(), "210614222408193_ACD_00001");
-        assert_eq!(interaction_id("a.b-c_D").unwrap(), "a.b-c_D");
-        assert_eq!(interaction_id(&"x".repeat(64)).unwrap().len(), 64);
-    }
-
-    #[test]
-    fn interaction_ids_refuse_other_characters_and_lengths() {
-        for raw in ["", &"x".repeat(65), "a b", "a%20b", "%27abc", "a%2Fb", "a/b", "ñ", "abc%", "%zz", "%00"] {
-            assert!(interaction_id(raw).is_err(), "{raw:?}");
-        }
-    }
-
-    #[test]
-    fn percent_decoding_decodes_valid_escapes_once() {
-        assert_eq!(interaction_id("abc%5Fdef").unwrap(), "abc_def");
-        assert_eq!(percent_decode_once("%2541").unwrap(), "%41");
-        assert_eq!(percent_decode_once("%ff"), None);
-    }
-
-    #[test]
     fn body_single_object_is_one_write() {
         assert_eq!(
             one(r#"{"task_id": 812, "key": "alexitos4", "value": "42sdfe"}"#),
-            OutgoingParameterWrite { task_id: 812, key: "alexitos4".into(), value: "42sdfe".into() }
+            OutgoingParameterWrite {
+                task_id: TaskId::try_from(812).unwrap(),
+                key: "alexitos4".into(),
+                value: "42sdfe".into()
+            }
         );
     }
 
     #[test]
     fn task_id_may_be_a_string_of_digits() {
-        assert_eq!(one(r#"{"task_id": "0812", "key": "k", "value": "v"}"#).task_id, 812);
+        assert_eq!(one(r#"{"task_id": "0812", "key": "k", "value": "v"}"#).task_id.get(), 812);
     }
 
     #[test]
     fn task_id_may_be_a_number_with_a_zero_fraction() {
         for (task, expected) in [("812.0", 812), ("8.12e2", 812), ("8120E-1", 812), ("8e2", 800), ("0.0", 0), ("-0", 0)]
         {
-            assert_eq!(one(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#)).task_id, expected, "{task}");
+            assert_eq!(
+                one(&format!(r#"{{"task_id": {task}, "key": "k", "value": "v"}}"#)).task_id.get(),
+                expected,
+                "{task}"
+            );
         }
-        assert_eq!(one(r#"{"task_id": 2.147483647e9, "key": "k", "value": "v"}"#).task_id, 2147483647);
+        assert_eq!(one(r#"{"task_id": 2.147483647e9, "key": "k", "value": "v"}"#).task_id.get(), 2147483647);
     }
 
     #[test]
@@ -436,7 +353,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(writes.len(), 2);
-        assert_eq!((writes[0].task_id, writes[0].value.as_str()), (1, "last"));
+        assert_eq!((writes[0].task_id.get(), writes[0].value.as_str()), (1, "last"));
     }
 
     #[test]
@@ -514,27 +431,6 @@ mod properties {
         #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
         #[test]
-        fn numeric_ids_are_exactly_digits_in_range(raw in "\\PC{0,14}|[0-9%A-Fa-f+-. ]{0,14}") {
-            match numeric_id("task_id", &raw) {
-                Ok(id) => {
-                    let decoded = percent_decode_once(&raw).unwrap();
-                    prop_assert!(decoded.bytes().all(|b| b.is_ascii_digit()));
-                    prop_assert_eq!(decoded.parse::<u64>().unwrap(), id as u64);
-                }
-                Err(error) => prop_assert!(is_bad_request(&error)),
-            }
-        }
-
-        #[test]
-        fn interaction_ids_are_exactly_the_allowed_characters(raw in "\\PC{0,70}|[A-Za-z0-9_.%-]{0,70}") {
-            match interaction_id(&raw) {
-                Ok(id) => prop_assert!(!id.is_empty() && id.len() <= 64
-                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))),
-                Err(error) => prop_assert!(is_bad_request(&error)),
-            }
-        }
-
-        #[test]
         fn any_bytes_as_a_body_give_writes_or_400(body in prop::collection::vec(any::<u8>(), 0..256)) {
             if let Err(error) = outgoing_parameters(&body) {
                 prop_assert!(is_bad_request(&error));
@@ -548,7 +444,7 @@ mod properties {
                 Ok(writes) => {
                     prop_assert!((1..=MAX_BATCH_ITEMS).contains(&writes.len()));
                     for write in writes {
-                        prop_assert!(write.task_id >= 0);
+                        prop_assert!(write.task_id.get() >= 0);
                         let key_chars = write.key.chars().count();
                         prop_assert!((1..=MAX_KEY_CHARS).contains(&key_chars) && !write.key.chars().any(char::is_control));
                         prop_assert!(write.value.chars().count() <= MAX_VALUE_CHARS && !write.value.contains('\0'));

@@ -1,6 +1,6 @@
 //! CONTRACT 3.4 and 3.5: campaigns and agents as stored.
 
-use shared::Route;
+use shared::http::routes;
 
 use crate::support::{Event, TestApi, on_both_engines};
 
@@ -71,47 +71,47 @@ const AGENT_12: &str = concat!(
 );
 
 async fn campaign_matches_the_seed_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetCampaign, &Event::load("get-campaign")).await;
+    let reply = api.invoke(&routes::GET_CAMPAIGN, &Event::load("get-campaign")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
     assert_eq!(reply.body, CAMPAIGN_2);
 }
 
 async fn campaign_id_allows_leading_zeros(api: &TestApi) {
-    assert_eq!(api.invoke(Route::GetCampaign, &Event::load("get-campaign-leading-zeros")).await.body, CAMPAIGN_2);
+    assert_eq!(api.invoke(&routes::GET_CAMPAIGN, &Event::load("get-campaign-leading-zeros")).await.body, CAMPAIGN_2);
 }
 
 async fn unknown_campaign_is_404(api: &TestApi) {
-    let reply = api.invoke(Route::GetCampaign, &Event::load("get-campaign-not-found")).await;
+    let reply = api.invoke(&routes::GET_CAMPAIGN, &Event::load("get-campaign-not-found")).await;
     assert_eq!(reply.problem(404), "no campaign with id 77");
 }
 
 async fn agent_matches_the_contract_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetAgent, &Event::load("get-agent")).await;
+    let reply = api.invoke(&routes::GET_AGENT, &Event::load("get-agent")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, AGENT_8);
 }
 
 async fn campaign_with_every_column_filled_matches_the_contract_bytes(api: &TestApi) {
     let event = Event::load("get-campaign").with_path_parameter("campaign_id", "3");
-    assert_eq!(api.invoke(Route::GetCampaign, &event).await.body, CAMPAIGN_3);
+    assert_eq!(api.invoke(&routes::GET_CAMPAIGN, &event).await.body, CAMPAIGN_3);
 }
 
 async fn campaign_with_null_in_every_column_prints_nulls(api: &TestApi) {
     let event = Event::load("get-campaign").with_path_parameter("campaign_id", "4");
-    let reply = api.invoke(Route::GetCampaign, &event).await;
+    let reply = api.invoke(&routes::GET_CAMPAIGN, &event).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, CAMPAIGN_4);
 }
 
 async fn agent_with_every_column_filled_matches_the_contract_bytes(api: &TestApi) {
     let event = Event::load("get-agent").with_path_parameter("agent_id", "15");
-    assert_eq!(api.invoke(Route::GetAgent, &event).await.body, AGENT_15);
+    assert_eq!(api.invoke(&routes::GET_AGENT, &event).await.body, AGENT_15);
 }
 
 async fn agent_with_null_in_every_column_prints_nulls(api: &TestApi) {
     let event = Event::load("get-agent").with_path_parameter("agent_id", "12");
-    let reply = api.invoke(Route::GetAgent, &event).await;
+    let reply = api.invoke(&routes::GET_AGENT, &event).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, AGENT_12);
 }
@@ -132,21 +132,21 @@ async fn stored_passwords_never_leave_the_database(api: &TestApi) {
 }
 
 async fn unknown_agent_is_404(api: &TestApi) {
-    let reply = api.invoke(Route::GetAgent, &Event::load("get-agent-not-found")).await;
+    let reply = api.invoke(&routes::GET_AGENT, &Event::load("get-agent-not-found")).await;
     assert_eq!(reply.problem(404), "no agent with id 999");
 }
 
 async fn each_malformed_numeric_id_is_400(api: &TestApi) {
-    let reply = api.invoke(Route::GetAgent, &Event::load("get-agent-malformed-id")).await;
+    let reply = api.invoke(&routes::GET_AGENT, &Event::load("get-agent-malformed-id")).await;
     assert!(reply.problem(400).starts_with("agent_id must be a decimal integer from 0 to 2147483647"));
     for bad in ["-8", "+8", "8.0", "8e0", "0x8", " 8", "8%20", "eight", "2147483648", "%38%2E"] {
         let detail = api
-            .invoke(Route::GetAgent, &Event::load("get-agent").with_path_parameter("agent_id", bad))
+            .invoke(&routes::GET_AGENT, &Event::load("get-agent").with_path_parameter("agent_id", bad))
             .await
             .problem(400);
         assert!(detail.starts_with("agent_id "), "{bad}: {detail}");
         let event = Event::load("get-campaign").with_path_parameter("campaign_id", bad);
-        let detail = api.invoke(Route::GetCampaign, &event).await.problem(400);
+        let detail = api.invoke(&routes::GET_CAMPAIGN, &event).await.problem(400);
         assert!(detail.starts_with("campaign_id "), "{bad}: {detail}");
     }
 }

@@ -5,7 +5,7 @@
 //! demo rows hold equal values in them.
 
 use serde_json::{Value, json};
-use shared::Route;
+use shared::http::routes;
 use shared::schema::{AGENTES, CAMPANIAS, INTERACCIONES, SqlType, Table};
 
 use crate::support::{Event, TestApi, on_both_engines};
@@ -52,9 +52,9 @@ async fn insert_distinct_row(api: &TestApi, table: &Table, key: &str) -> serde_j
 
 async fn every_column_is_read_into_its_own_key(api: &TestApi) {
     for (table, route, file, parameter, key) in [
-        (&AGENTES, Route::GetAgent, "get-agent", "agent_id", "77"),
-        (&CAMPANIAS, Route::GetCampaign, "get-campaign", "campaign_id", "77"),
-        (&INTERACCIONES, Route::GetInteraction, "get-interaction", "interaction_id", "distinct_columns"),
+        (&AGENTES, &routes::GET_AGENT, "get-agent", "agent_id", "77"),
+        (&CAMPANIAS, &routes::GET_CAMPAIGN, "get-campaign", "campaign_id", "77"),
+        (&INTERACCIONES, &routes::GET_INTERACTION, "get-interaction", "interaction_id", "distinct_columns"),
     ] {
         let expected = insert_distinct_row(api, table, key).await;
         let reply = api.invoke(route, &Event::load(file).with_path_parameter(parameter, key)).await;

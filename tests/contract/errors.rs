@@ -3,8 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use shared::db::{Database, PoolSettings};
-use shared::{AppState, Route};
+use shared::AppState;
+use shared::db::Database;
+use shared::http::routes;
+use shared::settings::PoolSettings;
 
 use crate::support::{Event, TestApi, invoke_with, on_both_engines};
 
@@ -27,7 +29,7 @@ const LEAKS: [&str; 12] = [
 
 async fn no_sql_or_driver_text_in_a_500_body(api: &TestApi) {
     api.execute(r#"DROP TABLE "Agentes""#).await;
-    let reply = api.invoke(Route::GetAgent, &Event::load("get-agent")).await;
+    let reply = api.invoke(&routes::GET_AGENT, &Event::load("get-agent")).await;
     let detail = reply.problem(500);
     for leak in LEAKS {
         assert!(!reply.body.contains(leak), "{leak} in {}", reply.body);
@@ -44,12 +46,12 @@ async fn seeding_twice_changes_nothing(api: &TestApi) {
                     + (SELECT COUNT(*) FROM "Campanias")"#,
         )
     };
-    api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await;
+    api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
     let before = count().await;
     shared::demo::seed(&api.state.db).await.expect("second seed");
     assert_eq!(count().await, before);
     // A row written since the first seed is kept, not overwritten.
-    let list = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await;
+    let list = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters")).await;
     assert!(list.body.contains("alexitos4"));
 }
 
@@ -59,10 +61,10 @@ fn unreachable(db: Database) -> AppState {
 
 async fn assert_fast_503(state: &AppState, timeout: Duration) {
     for (route, file) in [
-        (Route::GetAgent, "get-agent"),
-        (Route::GetFullInteraction, "get-full-interaction"),
-        (Route::GetOutgoingParameters, "get-outgoing-parameters"),
-        (Route::PutOutgoingParameters, "put-outgoing-parameters"),
+        (&routes::GET_AGENT, "get-agent"),
+        (&routes::GET_FULL_INTERACTION, "get-full-interaction"),
+        (&routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters"),
+        (&routes::PUT_OUTGOING_PARAMETERS, "put-outgoing-parameters"),
     ] {
         let started = Instant::now();
         let reply = invoke_with(state, route, &Event::load(file)).await;

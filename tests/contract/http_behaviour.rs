@@ -1,6 +1,6 @@
 //! CONTRACT 6, 7 and 8: ETag / If-None-Match, x-request-id, unknown routes and methods.
 
-use shared::Route;
+use shared::http::routes;
 
 use crate::support::{Event, TestApi, invoke_unmatched, on_both_engines};
 
@@ -16,13 +16,13 @@ on_both_engines!(
 
 async fn successful_gets_carry_an_etag_and_a_matching_if_none_match_is_304(api: &TestApi) {
     for (route, file) in [
-        (Route::GetAgent, "get-agent"),
-        (Route::GetCampaign, "get-campaign"),
-        (Route::GetInteraction, "get-interaction"),
-        (Route::GetFullInteraction, "get-full-interaction"),
-        (Route::GetOutgoingParameters, "get-outgoing-parameters"),
-        (Route::GetIncomingParameters, "get-incoming-parameters"),
-        (Route::GetOutgoingParameters, "get-outgoing-parameters-unknown-task"),
+        (&routes::GET_AGENT, "get-agent"),
+        (&routes::GET_CAMPAIGN, "get-campaign"),
+        (&routes::GET_INTERACTION, "get-interaction"),
+        (&routes::GET_FULL_INTERACTION, "get-full-interaction"),
+        (&routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters"),
+        (&routes::GET_INCOMING_PARAMETERS, "get-incoming-parameters"),
+        (&routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters-unknown-task"),
     ] {
         let first = api.invoke(route, &Event::load(file)).await;
         assert_eq!(first.status, 200, "{file}");
@@ -41,20 +41,20 @@ async fn successful_gets_carry_an_etag_and_a_matching_if_none_match_is_304(api: 
         assert_eq!(stale.status, 200);
     }
     // Errors and writes carry no ETag.
-    assert_eq!(api.invoke(Route::GetAgent, &Event::load("get-agent-not-found")).await.header("etag"), None);
+    assert_eq!(api.invoke(&routes::GET_AGENT, &Event::load("get-agent-not-found")).await.header("etag"), None);
     assert_eq!(
-        api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await.header("etag"),
+        api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await.header("etag"),
         None
     );
 }
 
 async fn etag_changes_when_the_resource_changes(api: &TestApi) {
-    let before = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await;
+    let before = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters")).await;
     let etag = before.header("etag").unwrap().to_owned();
-    api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await;
+    api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
     let after = api
         .invoke(
-            Route::GetOutgoingParameters,
+            &routes::GET_OUTGOING_PARAMETERS,
             &Event::load("get-outgoing-parameters").with_header("if-none-match", &etag),
         )
         .await;
@@ -64,30 +64,30 @@ async fn etag_changes_when_the_resource_changes(api: &TestApi) {
 
 async fn callers_x_request_id_is_echoed_when_well_formed(api: &TestApi) {
     let event = Event::load("get-agent").with_header("x-request-id", "bot-42:call.7_A");
-    assert_eq!(api.invoke(Route::GetAgent, &event).await.header("x-request-id"), Some("bot-42:call.7_A"));
+    assert_eq!(api.invoke(&routes::GET_AGENT, &event).await.header("x-request-id"), Some("bot-42:call.7_A"));
 }
 
 async fn gateway_request_id_is_used_otherwise(api: &TestApi) {
     let too_long = "a".repeat(129);
     for bad in ["has space", "quote\"d", "ñ", too_long.as_str()] {
         let event = Event::load("get-agent").with_header("x-request-id", bad).with_request_id("gw-req-1");
-        assert_eq!(api.invoke(Route::GetAgent, &event).await.header("x-request-id"), Some("gw-req-1"), "{bad}");
+        assert_eq!(api.invoke(&routes::GET_AGENT, &event).await.header("x-request-id"), Some("gw-req-1"), "{bad}");
     }
     let plain = Event::load("get-agent");
     assert_eq!(
-        api.invoke(Route::GetAgent, &plain).await.header("x-request-id"),
+        api.invoke(&routes::GET_AGENT, &plain).await.header("x-request-id"),
         Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
     );
 }
 
 async fn every_response_carries_x_request_id(api: &TestApi) {
     let replies = [
-        api.invoke(Route::GetAgent, &Event::load("get-agent")).await,
-        api.invoke(Route::GetAgent, &Event::load("get-agent-not-found")).await,
-        api.invoke(Route::GetAgent, &Event::load("get-agent-malformed-id")).await,
-        api.invoke(Route::GetAgent, &Event::load("get-agent").with_method("POST")).await,
-        api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await,
-        api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters-not-json")).await,
+        api.invoke(&routes::GET_AGENT, &Event::load("get-agent")).await,
+        api.invoke(&routes::GET_AGENT, &Event::load("get-agent-not-found")).await,
+        api.invoke(&routes::GET_AGENT, &Event::load("get-agent-malformed-id")).await,
+        api.invoke(&routes::GET_AGENT, &Event::load("get-agent").with_method("POST")).await,
+        api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await,
+        api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters-not-json")).await,
         invoke_unmatched(&Event::load("unknown-route")).await,
         invoke_unmatched(&Event::load("unknown-route-wrong-method")).await,
     ];
@@ -102,25 +102,25 @@ async fn every_response_carries_x_request_id(api: &TestApi) {
     // With no gateway id at all (a bare local event), a fresh one is made up.
     let mut bare = Event::load("get-agent");
     bare.0["requestContext"].as_object_mut().unwrap().remove("requestId");
-    let id = api.invoke(Route::GetAgent, &bare).await.header("x-request-id").unwrap().to_owned();
+    let id = api.invoke(&routes::GET_AGENT, &bare).await.header("x-request-id").unwrap().to_owned();
     assert!(id.starts_with("local-"), "{id}");
 }
 
 async fn wrong_method_on_a_route_is_405_with_allow(api: &TestApi) {
     for method in ["POST", "PUT", "DELETE", "PATCH"] {
-        let reply = api.invoke(Route::GetAgent, &Event::load("get-agent").with_method(method)).await;
+        let reply = api.invoke(&routes::GET_AGENT, &Event::load("get-agent").with_method(method)).await;
         reply.problem(405);
         assert_eq!(reply.header("allow"), Some("GET"));
     }
     let get_on_post = Event::load("put-outgoing-parameters").with_method("GET");
-    let reply = api.invoke(Route::PutOutgoingParameters, &get_on_post).await;
+    let reply = api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &get_on_post).await;
     reply.problem(405);
     assert_eq!(reply.header("allow"), Some("POST"));
 }
 
 async fn route_function_finds_its_id_in_the_raw_path_without_path_parameters(api: &TestApi) {
     let event = Event::load("get-campaign").without_path_parameters();
-    assert_eq!(api.invoke(Route::GetCampaign, &event).await.status, 200);
+    assert_eq!(api.invoke(&routes::GET_CAMPAIGN, &event).await.status, 200);
 }
 
 // The catch-all needs no database: plain tests.
@@ -157,7 +157,7 @@ async fn known_path_with_another_method_is_405_with_allow() {
 }
 
 #[tokio::test]
-async fn one_process_dispatch_sends_each_path_to_its_route_and_the_rest_to_the_catch_all() {
+async fn the_one_process_app_sends_each_path_to_its_route_and_the_rest_to_the_fallback() {
     let api = TestApi::sqlite().await;
     for (file, status) in [
         ("get-agent", 200),
@@ -172,7 +172,7 @@ async fn one_process_dispatch_sends_each_path_to_its_route_and_the_rest_to_the_c
     ] {
         // No pathParameters: `serve` has only the method and the path.
         let request = Event::load(file).without_path_parameters().request();
-        let reply = crate::support::Reply::from(shared::dispatch(&api.state, request).await.unwrap());
+        let reply = crate::support::send(shared::http::app(api.state.clone()), request).await;
         assert_eq!(reply.status, status, "{file}: {}", reply.body);
     }
 }

@@ -1,6 +1,6 @@
 //! CONTRACT 3.2 and 3.3: the interaction as stored, and mapped for analytics.
 
-use shared::Route;
+use shared::http::routes;
 
 use crate::support::{Event, TestApi, on_both_engines};
 
@@ -80,30 +80,30 @@ const FULL_3: &str = concat!(
 async fn interaction_with_a_management_result_matches_the_contract_bytes(api: &TestApi) {
     let id = "210615101500000_ACD_00002";
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", id);
-    assert_eq!(api.invoke(Route::GetInteraction, &event).await.body, STORED_2);
+    assert_eq!(api.invoke(&routes::GET_INTERACTION, &event).await.body, STORED_2);
     let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
-    assert_eq!(api.invoke(Route::GetFullInteraction, &event).await.body, FULL_2);
+    assert_eq!(api.invoke(&routes::GET_FULL_INTERACTION, &event).await.body, FULL_2);
 }
 
 async fn interaction_with_null_in_every_column_prints_nulls(api: &TestApi) {
     let id = "210616000000000_ACD_00003";
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", id);
-    let reply = api.invoke(Route::GetInteraction, &event).await;
+    let reply = api.invoke(&routes::GET_INTERACTION, &event).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, STORED_3));
     let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
-    let reply = api.invoke(Route::GetFullInteraction, &event).await;
+    let reply = api.invoke(&routes::GET_FULL_INTERACTION, &event).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, FULL_3));
 }
 
 async fn stored_interaction_matches_the_contract_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction")).await;
+    let reply = api.invoke(&routes::GET_INTERACTION, &Event::load("get-interaction")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
     assert_eq!(reply.body, STORED);
 }
 
 async fn full_interaction_matches_the_contract_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetFullInteraction, &Event::load("get-full-interaction")).await;
+    let reply = api.invoke(&routes::GET_FULL_INTERACTION, &Event::load("get-full-interaction")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, FULL);
 }
@@ -112,32 +112,35 @@ async fn timestamps_print_utc_with_milliseconds_and_z(api: &TestApi) {
     // Stored from a non-UTC offset: printed in UTC, milliseconds, Z.
     insert_interaction(api, "ts_check", "2024-02-29T23:59:59.999-03:00", "NULL", "NULL", "NULL").await;
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "ts_check");
-    assert_eq!(api.invoke(Route::GetInteraction, &event).await.json()["Inicio"], "2024-03-01T02:59:59.999Z");
+    assert_eq!(api.invoke(&routes::GET_INTERACTION, &event).await.json()["Inicio"], "2024-03-01T02:59:59.999Z");
     let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", "ts_check");
-    assert_eq!(api.invoke(Route::GetFullInteraction, &event).await.json()["started_at"], "2024-03-01T02:59:59.999Z");
+    assert_eq!(
+        api.invoke(&routes::GET_FULL_INTERACTION, &event).await.json()["started_at"],
+        "2024-03-01T02:59:59.999Z"
+    );
 }
 
 async fn unknown_interaction_is_404(api: &TestApi) {
-    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction-not-found")).await;
+    let reply = api.invoke(&routes::GET_INTERACTION, &Event::load("get-interaction-not-found")).await;
     assert_eq!(reply.problem(404), "no interaction with id '210614222408193_ACD_99999'");
-    let reply = api.invoke(Route::GetFullInteraction, &Event::load("get-full-interaction-not-found")).await;
+    let reply = api.invoke(&routes::GET_FULL_INTERACTION, &Event::load("get-full-interaction-not-found")).await;
     assert_eq!(reply.problem(404), "no interaction with id 'nope'");
 }
 
 async fn interactions_full_without_id_asks_for_the_interaction_named_full(api: &TestApi) {
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "full");
     assert_eq!(event.0["rawPath"], "/v3/interactions/full");
-    let reply = api.invoke(Route::GetInteraction, &event).await;
+    let reply = api.invoke(&routes::GET_INTERACTION, &event).await;
     assert_eq!(reply.problem(404), "no interaction with id 'full'");
 }
 
 async fn each_malformed_interaction_id_is_400(api: &TestApi) {
-    let reply = api.invoke(Route::GetInteraction, &Event::load("get-interaction-malformed-id")).await;
+    let reply = api.invoke(&routes::GET_INTERACTION, &Event::load("get-interaction-malformed-id")).await;
     assert!(reply.problem(400).starts_with("interaction_id must be 1 to 64 characters"));
     let too_long = "a".repeat(65);
     for bad in ["bad id", "a%2Fb", "%27abc", "abc'", "ñandú", "a%", "%zz", "x%00", too_long.as_str()] {
         for (route, file) in
-            [(Route::GetInteraction, "get-interaction"), (Route::GetFullInteraction, "get-full-interaction")]
+            [(&routes::GET_INTERACTION, "get-interaction"), (&routes::GET_FULL_INTERACTION, "get-full-interaction")]
         {
             let event = Event::load(file).with_path_parameter("interaction_id", bad);
             let detail = api.invoke(route, &event).await.problem(400);
@@ -148,17 +151,17 @@ async fn each_malformed_interaction_id_is_400(api: &TestApi) {
 
 async fn interaction_id_is_percent_decoded_once(api: &TestApi) {
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "210614222408193%5FACD%5F00001");
-    assert_eq!(api.invoke(Route::GetInteraction, &event).await.body, STORED);
+    assert_eq!(api.invoke(&routes::GET_INTERACTION, &event).await.body, STORED);
     // %255F decodes once to "%5F", which is not a valid id.
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "210614222408193%255FACD_00001");
-    api.invoke(Route::GetInteraction, &event).await.problem(400);
+    api.invoke(&routes::GET_INTERACTION, &event).await.problem(400);
 }
 
 async fn missing_lookups_keep_the_stored_id_and_null_the_rest(api: &TestApi) {
     // Campaign 42, agent 77 and termination cause 5 have no rows; cut origin is null.
     insert_interaction(api, "dangling", "2022-01-01T00:00:00Z", "42", "77", "5").await;
     let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", "dangling");
-    let reply = api.invoke(Route::GetFullInteraction, &event).await;
+    let reply = api.invoke(&routes::GET_FULL_INTERACTION, &event).await;
     assert_eq!(reply.status, 200);
     let json = reply.json();
     assert_eq!(json["campaign"], serde_json::json!({"id": 42, "name": null, "mode": null}));
@@ -192,7 +195,7 @@ async fn result_name_is_empty_string_when_unknown(api: &TestApi) {
         ))
         .await;
         let event = Event::load("get-full-interaction").with_path_parameter("interaction_id", id);
-        let body = api.invoke(Route::GetFullInteraction, &event).await.body;
+        let body = api.invoke(&routes::GET_FULL_INTERACTION, &event).await.body;
         assert!(body.contains(&format!(r#""result":{expected}"#)), "{id}: {body}");
     }
 }
@@ -202,7 +205,7 @@ async fn duration_is_a_64_bit_integer(api: &TestApi) {
     api.execute(r#"UPDATE "Interacciones" SET "Duracion" = 9007199254740993 WHERE "idInteraccion" = 'long_call'"#)
         .await;
     let event = Event::load("get-interaction").with_path_parameter("interaction_id", "long_call");
-    assert!(api.invoke(Route::GetInteraction, &event).await.body.contains(r#""Duracion":9007199254740993,"#));
+    assert!(api.invoke(&routes::GET_INTERACTION, &event).await.body.contains(r#""Duracion":9007199254740993,"#));
 }
 
 async fn insert_interaction(api: &TestApi, id: &str, started: &str, campaign: &str, agent: &str, cause: &str) {

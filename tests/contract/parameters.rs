@@ -1,6 +1,6 @@
 //! CONTRACT 3.1: `GET /v3/parameters/outgoing/{task_id}` and `.../incoming/{task_id}`.
 
-use shared::Route;
+use shared::http::routes;
 
 use crate::support::{Event, TestApi, on_both_engines};
 
@@ -25,14 +25,14 @@ const SEED_OUTGOING_812: &str = concat!(
 );
 
 async fn outgoing_parameters_match_the_seed_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await;
+    let reply = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
     assert_eq!(reply.body, SEED_OUTGOING_812);
 }
 
 async fn incoming_parameters_match_the_seed_bytes(api: &TestApi) {
-    let reply = api.invoke(Route::GetIncomingParameters, &Event::load("get-incoming-parameters")).await;
+    let reply = api.invoke(&routes::GET_INCOMING_PARAMETERS, &Event::load("get-incoming-parameters")).await;
     assert_eq!(reply.status, 200);
     // The seed document's own response, byte for byte (it is already in contract order).
     let seed = include_str!("../../shared/data/demo-data.json");
@@ -53,10 +53,10 @@ async fn incoming_parameters_match_the_seed_bytes(api: &TestApi) {
 }
 
 async fn only_rows_of_exactly_that_task_are_listed(api: &TestApi) {
-    let reply = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await;
+    let reply = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters")).await;
     assert!(!reply.body.contains("8123") && !reply.body.contains("alexito2"), "task 8123 is not task 812");
     let other = Event::load("get-outgoing-parameters").with_path_parameter("task_id", "8123");
-    let reply = api.invoke(Route::GetOutgoingParameters, &other).await;
+    let reply = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &other).await;
     assert_eq!(
         reply.body,
         r#"[{"ParametroTareaSalida_idTarea":8123,"ParametroTareaSalida_NombreParametro":"alexito2","ParametroTareaSalida_Valor":"42sdf2"}]"#
@@ -64,10 +64,11 @@ async fn only_rows_of_exactly_that_task_are_listed(api: &TestApi) {
 }
 
 async fn unknown_task_is_200_with_an_empty_array(api: &TestApi) {
-    let reply = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters-unknown-task")).await;
+    let reply =
+        api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters-unknown-task")).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "[]"));
     let incoming = Event::load("get-incoming-parameters").with_path_parameter("task_id", "2147483647");
-    let reply = api.invoke(Route::GetIncomingParameters, &incoming).await;
+    let reply = api.invoke(&routes::GET_INCOMING_PARAMETERS, &incoming).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "[]"));
 }
 
@@ -79,7 +80,7 @@ async fn parameters_sort_case_insensitively_with_underscore_before_letters(api: 
     .await;
     let event = Event::load("get-outgoing-parameters").with_path_parameter("task_id", "5");
     let names: Vec<String> = api
-        .invoke(Route::GetOutgoingParameters, &event)
+        .invoke(&routes::GET_OUTGOING_PARAMETERS, &event)
         .await
         .json()
         .as_array()
@@ -92,16 +93,17 @@ async fn parameters_sort_case_insensitively_with_underscore_before_letters(api: 
 
 async fn task_id_allows_leading_zeros(api: &TestApi) {
     let event = Event::load("get-outgoing-parameters").with_path_parameter("task_id", "000812");
-    let reply = api.invoke(Route::GetOutgoingParameters, &event).await;
+    let reply = api.invoke(&routes::GET_OUTGOING_PARAMETERS, &event).await;
     assert_eq!(reply.body, SEED_OUTGOING_812);
 }
 
 async fn each_malformed_task_id_is_400(api: &TestApi) {
-    let reply = api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters-malformed-id")).await;
+    let reply =
+        api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters-malformed-id")).await;
     assert!(reply.problem(400).starts_with("task_id must be a decimal integer"));
     for bad in ["abc", "1.5", "1e3", "0x1F", "+812", "%20812", "812%20", "2147483648", "99999999999"] {
-        for route in [Route::GetOutgoingParameters, Route::GetIncomingParameters] {
-            let file = if route == Route::GetOutgoingParameters {
+        for route in [&routes::GET_OUTGOING_PARAMETERS, &routes::GET_INCOMING_PARAMETERS] {
+            let file = if route == &routes::GET_OUTGOING_PARAMETERS {
                 "get-outgoing-parameters"
             } else {
                 "get-incoming-parameters"

@@ -3,17 +3,17 @@
 //! error is problem+json, and nothing is a 500 (which would mean a bug, not bad input).
 
 use proptest::prelude::*;
-use shared::Route;
+use shared::http::routes::{self, Route};
 
 use crate::support::{Event, TestApi};
 
-const GET_ROUTES: [(Route, &str, &str); 6] = [
-    (Route::GetAgent, "get-agent", "agent_id"),
-    (Route::GetCampaign, "get-campaign", "campaign_id"),
-    (Route::GetInteraction, "get-interaction", "interaction_id"),
-    (Route::GetFullInteraction, "get-full-interaction", "interaction_id"),
-    (Route::GetOutgoingParameters, "get-outgoing-parameters", "task_id"),
-    (Route::GetIncomingParameters, "get-incoming-parameters", "task_id"),
+const GET_ROUTES: [(&Route, &str, &str); 6] = [
+    (&routes::GET_AGENT, "get-agent", "agent_id"),
+    (&routes::GET_CAMPAIGN, "get-campaign", "campaign_id"),
+    (&routes::GET_INTERACTION, "get-interaction", "interaction_id"),
+    (&routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id"),
+    (&routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters", "task_id"),
+    (&routes::GET_INCOMING_PARAMETERS, "get-incoming-parameters", "task_id"),
 ];
 
 fn check(reply: &crate::support::Reply, allowed: &[u16]) -> Result<(), TestCaseError> {
@@ -51,7 +51,7 @@ fn any_post_body_gets_a_contract_status() {
     ];
     proptest!(config, |(body in body, content_type in prop_oneof![Just("application/json"), Just("text/plain"), Just("application/problem+json")])| {
         let event = Event::load("put-outgoing-parameters").with_body(&body).with_header("content-type", content_type);
-        let reply = runtime.block_on(api.invoke(Route::PutOutgoingParameters, &event));
+        let reply = runtime.block_on(api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &event));
         check(&reply, &[200, 201, 400, 415])?;
     });
 }

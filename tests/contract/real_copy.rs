@@ -3,7 +3,7 @@
 //! (`integer` for tinyint, `text` for every varchar, `timestamptz` for datetime) holding the
 //! same demo rows serves the same bytes on every route, and takes the same writes.
 
-use shared::Route;
+use shared::http::routes;
 use shared::schema::TABLES;
 use shared::store::rows::{self, OnConflict};
 
@@ -28,12 +28,12 @@ async fn a_hand_written_copy_with_wider_columns_serves_the_same_bytes() {
 
     // The POST's upsert writes into the wider columns too, and reads back the same.
     for api in [&ours, &by_hand] {
-        let reply = api.invoke(Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await;
+        let reply = api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
         assert_eq!(reply.status, 201, "{}", reply.body);
     }
     assert_eq!(outgoing(&by_hand).await, outgoing(&ours).await);
 }
 
 async fn outgoing(api: &TestApi) -> String {
-    api.invoke(Route::GetOutgoingParameters, &Event::load("get-outgoing-parameters")).await.body
+    api.invoke(&routes::GET_OUTGOING_PARAMETERS, &Event::load("get-outgoing-parameters")).await.body
 }

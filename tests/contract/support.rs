@@ -1,13 +1,16 @@
 //! The test bench: a real database per test (a SQLite file, or a PostgreSQL schema of its
 //! own), migrated and loaded with the demo rows, and the `events/` files fed through
-//! `lambda_http`'s own request parsing into the same entry points the functions call.
+//! `lambda_http`'s own request parsing into the same axum app each function runs.
 
 use std::path::PathBuf;
 
-use lambda_http::{Body, Request, Response};
+use http_body_util::BodyExt;
+use lambda_http::Request;
 use scratch_db::ScratchDatabase;
 use serde_json::Value;
-use shared::{AppState, Route};
+use shared::AppState;
+use shared::http::routes::{self, Route};
+use tower::ServiceExt;
 
 /// One database of the test's own and the state a function process would hold over it.
 pub struct TestApi {
@@ -57,24 +60,39 @@ impl TestApi {
     /// Runs raw SQL (one statement or several) on the test database (to set up edge cases
     /// the demo rows lack).
     pub async fn execute(&self, sql: &str) {
-        shared::with_pool!(&self.state.db, pool => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()))
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        self.state.db.execute_script(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        shared::with_pool!(&self.state.db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await)
-            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        self.state.db.fetch_scalar::<i64>(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
-    /// Sends `event` to the function that serves `route`, as its `main` would.
-    pub async fn invoke(&self, route: Route, event: &Event) -> Reply {
+    /// Sends `event` to the function that serves `route`: its own app, as its `main` runs it.
+    pub async fn invoke(&self, route: &Route, event: &Event) -> Reply {
         invoke_with(&self.state, route, event).await
     }
 }
 
-pub async fn invoke_with(state: &AppState, route: Route, event: &Event) -> Reply {
-    let response = shared::handle(state, route, event.request()).await.expect("handle is infallible");
-    Reply::from(response)
+pub async fn invoke_with(state: &AppState, route: &Route, event: &Event) -> Reply {
+    let endpoint = shared::http::endpoints()
+        .into_iter()
+        .find(|endpoint| endpoint.route == route)
+        .expect("every route has an endpoint");
+    send(shared::http::function_app(endpoint, state.clone()), event.request()).await
+}
+
+/// Sends `event` to the catch-all function (`$default` route).
+pub async fn invoke_unmatched(event: &Event) -> Reply {
+    send(shared::http::fallback_app(), event.request()).await
+}
+
+/// Sends a request to an app and reads its whole answer.
+pub async fn send(app: axum::Router, request: Request) -> Reply {
+    let response = app.oneshot(request).await.expect("the app is infallible");
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("the body is in memory").to_bytes();
+    let body = String::from_utf8(bytes.to_vec()).expect("the API answers text");
+    Reply { status: parts.status.as_u16(), headers: parts.headers, body }
 }
 
 /// The body of every stored-row response the demo data can give: each interaction (both
@@ -91,22 +109,22 @@ pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
             })
             .collect()
     };
-    let mut requests = Vec::new();
+    let mut requests: Vec<(&Route, &str, &str, String)> = Vec::new();
     for id in ids(&INTERACCIONES, "idInteraccion") {
-        requests.push((Route::GetInteraction, "get-interaction", "interaction_id", id.clone()));
-        requests.push((Route::GetFullInteraction, "get-full-interaction", "interaction_id", id));
+        requests.push((&routes::GET_INTERACTION, "get-interaction", "interaction_id", id.clone()));
+        requests.push((&routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id", id));
     }
     for id in ids(&CAMPANIAS, "idCampania") {
-        requests.push((Route::GetCampaign, "get-campaign", "campaign_id", id));
+        requests.push((&routes::GET_CAMPAIGN, "get-campaign", "campaign_id", id));
     }
     for id in ids(&AGENTES, "idAgente") {
-        requests.push((Route::GetAgent, "get-agent", "agent_id", id));
+        requests.push((&routes::GET_AGENT, "get-agent", "agent_id", id));
     }
     for id in ids(&PARAMETROS_TAREA_ENTRADA, "idTarea") {
-        requests.push((Route::GetIncomingParameters, "get-incoming-parameters", "task_id", id));
+        requests.push((&routes::GET_INCOMING_PARAMETERS, "get-incoming-parameters", "task_id", id));
     }
     for id in ids(&PARAMETROS_TAREA_SALIDA, "idTarea") {
-        requests.push((Route::GetOutgoingParameters, "get-outgoing-parameters", "task_id", id));
+        requests.push((&routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters", "task_id", id));
     }
     let mut bodies = Vec::new();
     for (route, file, parameter, id) in requests {
@@ -115,11 +133,6 @@ pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
         bodies.push(reply.body);
     }
     bodies
-}
-
-/// Sends `event` to the catch-all function (`$default` route).
-pub async fn invoke_unmatched(event: &Event) -> Reply {
-    Reply::from(shared::handle_unmatched(event.request()).await.expect("infallible"))
 }
 
 /// An API Gateway HTTP API (payload 2.0) event from `events/`, optionally edited.
@@ -201,19 +214,6 @@ pub struct Reply {
     pub status: u16,
     pub headers: lambda_http::http::HeaderMap,
     pub body: String,
-}
-
-impl From<Response<Body>> for Reply {
-    fn from(response: Response<Body>) -> Self {
-        let (parts, body) = response.into_parts();
-        let body = match body {
-            Body::Empty => String::new(),
-            Body::Text(text) => text,
-            Body::Binary(bytes) => panic!("the API never answers binary bodies ({} bytes)", bytes.len()),
-            _ => panic!("unexpected body kind"),
-        };
-        Self { status: parts.status.as_u16(), headers: parts.headers, body }
-    }
 }
 
 impl Reply {

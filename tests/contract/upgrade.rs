@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use shared::Route;
 use shared::db::{Database, postgres_migrator, sqlite_migrator};
+use shared::http::routes::{self, Route};
 
 use crate::support::{Event, TestApi, every_demo_response};
 
@@ -55,7 +55,11 @@ async fn migrate_to_the_first_schema(db: &Database) {
     let first: Vec<_> = migrator.migrations.iter().filter(|m| m.version == FIRST_MIGRATION).cloned().collect();
     assert_eq!(first.len(), 1);
     migrator.migrations = Cow::Owned(first);
-    shared::with_pool!(db, pool => migrator.run(pool).await).expect("first migration");
+    match db {
+        Database::Postgres(pool, _) => migrator.run(pool).await,
+        Database::Sqlite(pool) => migrator.run(pool).await,
+    }
+    .expect("first migration");
 }
 
 fn literal(value: &Value) -> String {
@@ -86,7 +90,7 @@ async fn old_database(api: &TestApi) {
     load_old_demo_rows(api).await;
 }
 
-async fn get(api: &TestApi, route: Route, file: &str, parameter: &str, id: &str) -> String {
+async fn get(api: &TestApi, route: &Route, file: &str, parameter: &str, id: &str) -> String {
     let reply = api.invoke(route, &Event::load(file).with_path_parameter(parameter, id)).await;
     assert_eq!(reply.status, 200, "{file} {id}: {}", reply.body);
     reply.body
@@ -105,20 +109,20 @@ async fn every_old_row_is_served_after_the_upgrade(api: &TestApi) {
     let stored = |table: &str| old[table].as_array().unwrap().clone();
     for row in stored("Interacciones") {
         let id = row["idInteraccion"].as_str().unwrap();
-        let body = get(api, Route::GetInteraction, "get-interaction", "interaction_id", id).await;
+        let body = get(api, &routes::GET_INTERACTION, "get-interaction", "interaction_id", id).await;
         assert_eq!(json(&body), row);
     }
     for row in stored("Campanias") {
         let id = row["idCampania"].to_string();
-        assert_eq!(json(&get(api, Route::GetCampaign, "get-campaign", "campaign_id", &id).await), row);
+        assert_eq!(json(&get(api, &routes::GET_CAMPAIGN, "get-campaign", "campaign_id", &id).await), row);
     }
     for row in stored("Agentes") {
         let id = row["idAgente"].to_string();
-        assert_eq!(json(&get(api, Route::GetAgent, "get-agent", "agent_id", &id).await), row);
+        assert_eq!(json(&get(api, &routes::GET_AGENT, "get-agent", "agent_id", &id).await), row);
     }
     for (table, route, file) in [
-        ("ParametroTareaEntrada", Route::GetIncomingParameters, "get-incoming-parameters"),
-        ("ParametroTareaSalida", Route::GetOutgoingParameters, "get-outgoing-parameters"),
+        ("ParametroTareaEntrada", &routes::GET_INCOMING_PARAMETERS, "get-incoming-parameters"),
+        ("ParametroTareaSalida", &routes::GET_OUTGOING_PARAMETERS, "get-outgoing-parameters"),
     ] {
         for row in stored(table) {
             let task = row["idTarea"].to_string();
@@ -135,7 +139,7 @@ async fn every_old_row_is_served_after_the_upgrade(api: &TestApi) {
     }
     // The analytics view of the old interaction: every lookup found, as before.
     let full =
-        get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
+        get(api, &routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
             .await;
     assert_eq!(full, crate::interactions::FULL);
     for (table, rows) in [("ParametrosTareaEntrada", 26), ("ParametrosTareaSalida", 8), ("ModoCampania", 2)] {
@@ -162,16 +166,16 @@ async fn old_values_are_converted_to_mitacd_types_as_the_api_printed_them(api: &
     api.execute(r#"UPDATE "Interacciones" SET "idResultadoGestion" = 5"#).await;
     api.state.db.migrate().await.expect("upgrade to MitACD");
 
-    let agent = get(api, Route::GetAgent, "get-agent", "agent_id", "3").await;
+    let agent = get(api, &routes::GET_AGENT, "get-agent", "agent_id", "3").await;
     // The bytes as the base64 text the API printed for them; the cost as the integer it was.
     assert!(agent.contains(r#","Photo":"/9j/4A==","#), "{agent}");
     assert!(agent.contains(r#","Costo":12,"#), "{agent}");
-    let campaign = get(api, Route::GetCampaign, "get-campaign", "campaign_id", "1").await;
+    let campaign = get(api, &routes::GET_CAMPAIGN, "get-campaign", "campaign_id", "1").await;
     // Inicio: the text the API printed for the timestamp (milliseconds, truncated), now varchar.
     assert!(campaign.contains(r#","Inicio":"2021-06-15T04:24:08.193Z","#), "{campaign}");
     assert!(campaign.contains(r#","VinculoDefault":1,"#), "{campaign}");
     let full =
-        get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
+        get(api, &routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id", "210614222408193_ACD_00001")
             .await;
     // The old Codigo is MitACD's id; the old Nombre, the name the analytics view printed.
     assert!(full.contains(r#""result":{"id":5,"code":"OK","name":"Venta"}"#), "{full}");
@@ -209,10 +213,10 @@ async fn the_upgraded_database_takes_the_new_demo_rows(api: &TestApi) {
     }
     let fresh = TestApi::sqlite().await;
     for id in ["210615101500000_ACD_00002", "210616000000000_ACD_00003"] {
-        let upgraded = get(api, Route::GetFullInteraction, "get-full-interaction", "interaction_id", id).await;
+        let upgraded = get(api, &routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id", id).await;
         assert_eq!(
             upgraded,
-            get(&fresh, Route::GetFullInteraction, "get-full-interaction", "interaction_id", id).await
+            get(&fresh, &routes::GET_FULL_INTERACTION, "get-full-interaction", "interaction_id", id).await
         );
     }
 }

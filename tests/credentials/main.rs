@@ -20,10 +20,13 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_rds::config::{Credentials as AwsCredentials, SharedCredentialsProvider};
 use aws_smithy_async::time::TimeSource;
 use serde_json::json;
+use shared::AppState;
 use shared::aws::AwsConfig;
-use shared::credentials::{DatabaseAuth, ManagedCredentials, ManagedSettings, RDS_CA_BUNDLE};
-use shared::db::{Database, PoolSettings};
-use shared::{AppState, Route};
+use shared::credentials::ManagedCredentials;
+use shared::db::Database;
+use shared::http::routes::{self, Route};
+use shared::settings::PoolSettings;
+use shared::settings::{CaBundle, DatabaseAuth, ManagedSettings, RDS_CA_BUNDLE};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use support::{Event, Reply, invoke_with};
@@ -136,7 +139,7 @@ impl Server {
             host: Some("localhost".into()),
             port: Some(self.port),
             database: None,
-            ca_bundle: self.ca_pem.clone(),
+            ca_bundle: CaBundle(self.ca_pem.clone()),
         }
     }
 }
@@ -187,7 +190,7 @@ fn state_with(settings: ManagedSettings) -> AppState {
 }
 
 async fn get_agent(state: &AppState) -> Reply {
-    invoke_with(state, Route::GetAgent, &Event::load("get-agent")).await
+    invoke_with(state, &routes::GET_AGENT, &Event::load("get-agent")).await
 }
 
 /// Bounds a request that must fail fast: it must answer, never hang.
@@ -212,7 +215,7 @@ async fn secret_mode_migrates_seeds_and_serves_over_verified_tls() {
     let reply = get_agent(&state).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["idAgente"], 8);
-    let put = invoke_with(&state, Route::PutOutgoingParameters, &Event::load("put-outgoing-parameters")).await;
+    let put = invoke_with(&state, &routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
     assert!(matches!(put.status, 200 | 201), "{}", put.body);
     assert!(server.sessions_use_tls(&role).await, "the session must be TLS");
 }
@@ -296,7 +299,7 @@ async fn the_server_certificate_must_chain_to_the_ca_bundle() {
     let role = server.role("tls-password").await;
     // The shipped RDS bundle (the default) does not trust the test's throwaway CA.
     let mut settings = secret_settings(&server, &role, "tls-password").await;
-    settings.ca_bundle = RDS_CA_BUNDLE.to_vec();
+    settings.ca_bundle = CaBundle(RDS_CA_BUNDLE.to_vec());
     let reply = answered(get_agent(&state_with(settings))).await;
     assert_unavailable_without_detail(&reply, &["tls-password"]);
     assert!(!server.sessions_use_tls(&role).await, "no session may have been opened");
@@ -305,7 +308,7 @@ async fn the_server_certificate_must_chain_to_the_ca_bundle() {
     // (a malformed certificate in it would fail every connection), and it was the missing
     // CA, not the bundle, that refused the server above.
     let mut settings = secret_settings(&server, &role, "tls-password").await;
-    settings.ca_bundle = [RDS_CA_BUNDLE, b"\n", &server.ca_pem].concat();
+    settings.ca_bundle = CaBundle([RDS_CA_BUNDLE, b"\n", &server.ca_pem].concat());
     let state = state_with(settings);
     shared::demo::seed(&state.db).await.expect("the bundle plus the test CA verifies the server");
     assert_eq!(get_agent(&state).await.status, 200);

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use shared::Route;
+use shared::http::routes;
 use support::{Event, TestApi, invoke_unmatched};
 
 #[derive(Clone, Default)]
@@ -48,7 +48,7 @@ async fn each_request_writes_one_emf_line_with_latency_database_time_and_errors(
     shared::telemetry::init_metrics_into("get-agent", Box::new(lines.clone())).unwrap();
     let api = TestApi::sqlite().await;
 
-    api.invoke(Route::GetAgent, &Event::load("get-agent").with_header("x-request-id", "metrics-ok")).await;
+    api.invoke(&routes::GET_AGENT, &Event::load("get-agent").with_header("x-request-id", "metrics-ok")).await;
     let ok = lines.take();
     assert_eq!(ok.len(), 1, "one line per request: {ok:?}");
     let line = &ok[0];
@@ -62,12 +62,12 @@ async fn each_request_writes_one_emf_line_with_latency_database_time_and_errors(
     // Histograms carry their samples as arrays: one request, one sample each.
     assert!(line["LatencyMs"][0].as_f64().unwrap() >= line["DatabaseMs"][0].as_f64().unwrap(), "{line}");
 
-    api.invoke(Route::GetAgent, &Event::load("get-agent-not-found")).await;
+    api.invoke(&routes::GET_AGENT, &Event::load("get-agent-not-found")).await;
     let not_found = &lines.take()[0];
     assert_eq!(not_found["ClientErrors"], 1);
 
     api.execute(r#"DROP TABLE "Agentes""#).await;
-    api.invoke(Route::GetAgent, &Event::load("get-agent")).await;
+    api.invoke(&routes::GET_AGENT, &Event::load("get-agent")).await;
     assert_eq!(lines.take()[0]["ServerErrors"], 1);
 
     // The catch-all touches no database: latency only.

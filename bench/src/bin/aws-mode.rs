@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use serde_json::json;
 use shared::AppState;
-use shared::config::DatabaseSource;
-use shared::credentials::{ManagedCredentials, RDS_CA_BUNDLE};
+use shared::credentials::ManagedCredentials;
+use shared::settings::{DatabaseAuth, DatabaseSettings, DatabaseSource, RDS_CA_BUNDLE};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 
@@ -87,7 +87,7 @@ async fn first_request() -> Result<serde_json::Value, Error> {
     state.db.ready().await?; // SDK configuration, the secret, the connect options
     let ready_ms = millis(ready);
     let query = Instant::now();
-    let agent = shared::store::agents::find(&state.db, 8).await?; // connects (TLS), then the lookup
+    let agent = shared::store::agents::find(&state.db, shared::ids::AgentId::parse("8")?).await?; // connects (TLS), then the lookup
     let query_ms = millis(query);
     if agent.is_none() {
         return Err("agent 8 is missing: seed the database first".into());
@@ -98,12 +98,12 @@ async fn first_request() -> Result<serde_json::Value, Error> {
 }
 
 async fn iam_tokens(rounds: usize) -> Result<serde_json::Value, Error> {
-    let DatabaseSource::Managed(settings) = DatabaseSource::from_lookup(&|name: &str| std::env::var(name).ok())? else {
+    let DatabaseSource::Managed(settings) = DatabaseSettings::from_env()?.source else {
         return Err("set DB_AUTH_MODE=iam, DB_HOST and DB_USER".into());
     };
     let (host, port) = (settings.host.clone().unwrap_or_default(), settings.port.unwrap_or(5432));
     let user = match &settings.auth {
-        shared::credentials::DatabaseAuth::Iam { user } => user.clone(),
+        DatabaseAuth::Iam { user } => user.clone(),
         _ => return Err("set DB_AUTH_MODE=iam".into()),
     };
     let credentials = ManagedCredentials::new(settings);

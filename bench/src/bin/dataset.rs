@@ -9,8 +9,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use shared::db::{Database, PoolSettings};
-use shared::with_pool;
+use shared::db::Database;
+use shared::settings::PoolSettings;
 
 /// SQL that differs between the engines.
 struct Dialect {
@@ -199,7 +199,7 @@ async fn main() -> ExitCode {
     let started = Instant::now();
     for (table, sql) in statements(dialect, rows) {
         let step = Instant::now();
-        let result = with_pool!(&db, pool => sqlx::query(&sql).execute(pool).await.map(|done| done.rows_affected()));
+        let result = db.execute_script(&sql).await;
         match result {
             Ok(added) => println!("dataset: {table:<22} +{added:>9} rows in {:>6.1} s", step.elapsed().as_secs_f64()),
             Err(error) => {
@@ -209,7 +209,7 @@ async fn main() -> ExitCode {
         }
     }
     // Fresh statistics, so the planner sees the tables as they now are.
-    let analyzed = with_pool!(&db, pool => sqlx::query("ANALYZE").execute(pool).await.map(drop));
+    let analyzed = db.execute_script("ANALYZE").await;
     if let Err(error) = analyzed {
         eprintln!("dataset: ANALYZE: {error}");
         return ExitCode::FAILURE;

@@ -573,10 +573,10 @@ fn api_keys_usage_errors_exit_2() {
     ] {
         let output = api_keys(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains("usage: api-keys"), "{args:?}");
+        assert!(stderr(&output).contains("Usage: api-keys"), "{args:?}");
         assert!(stdout(&output).is_empty());
     }
     let help = api_keys(&["--help"]);
     assert!(help.status.success());
-    assert!(stdout(&help).contains("usage: api-keys"));
+    assert!(stdout(&help).contains("Usage: api-keys"));
 }

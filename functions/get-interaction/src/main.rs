@@ -1,12 +1,5 @@
 //! GET /v3/interactions/{interaction_id}: the interaction row as stored.
-use lambda_http::{Error, run, service_fn};
-use shared::{AppState, Route};
-
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    shared::telemetry::init_metrics(Route::GetInteraction.function_name())?;
-    // Built once per process; the pool is lazy, so nothing connects before the first request.
-    let state = AppState::from_env()?;
-    run(service_fn(|request| shared::handle(&state, Route::GetInteraction, request))).await
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::function::run(shared::http::interactions::get_interaction()).await
 }

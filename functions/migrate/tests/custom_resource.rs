@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use migrate::{CustomResourceResponse, PHYSICAL_RESOURCE_ID, handle};
 use serde_json::{Value, json};
-use shared::db::{Database, PoolSettings};
+use shared::db::Database;
+use shared::settings::PoolSettings;
 use sqlx::Connection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
 
+use crate::ids::TaskId;
+
 /// Which of a task's two parameter tables: inputs the dialer gave the task, or outputs
 /// (slots) bots wrote back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +33,7 @@ impl Direction {
 
 /// A row of `ParametrosTareaEntrada` or `ParametrosTareaSalida`. `Valor` may be NULL in
 /// MitACD (never when the API wrote it); a NULL prints `null`.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskParameter {
     pub idTarea: i32,
     pub NombreParametro: String,
@@ -88,7 +90,7 @@ impl Serialize for Keyed<'_> {
 /// One validated output parameter from a `POST /v3/parameters/outgoing` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingParameterWrite {
-    pub task_id: i32,
+    pub task_id: TaskId,
     pub key: String,
     pub value: String,
 }

@@ -2,11 +2,13 @@
 
 use std::sync::LazyLock;
 
-use crate::db::Database;
+use crate::db::{Columns, Database, Param};
+use crate::ids::InteractionId;
 use crate::models::{FullInteractionRow, Interaction};
 use crate::schema::INTERACCIONES;
-use crate::with_pool;
 
+/// `SELECT "idInteraccion", "Inicio", CAST("idNumero" AS INTEGER), … FROM "Interacciones"
+/// WHERE "idInteraccion" = $1`: the columns of `schema::INTERACCIONES` in order.
 pub static FIND: LazyLock<String> = LazyLock::new(|| INTERACCIONES.find_by_key());
 
 /// One round trip: the interaction and every lookup it references, each a primary-key
@@ -58,16 +60,79 @@ SELECT i."idInteraccion"                                    AS id,
   LEFT JOIN "Agentes"           s  ON s."idAgente"            = g."idSupervisor"
  WHERE i."idInteraccion" = $1"#;
 
-pub async fn find(db: &Database, id: &str) -> Result<Option<Interaction>, sqlx::Error> {
-    super::retry_read(db, || async {
-        with_pool!(db, pool => sqlx::query_as::<_, Interaction>(&FIND).bind(id).fetch_optional(pool).await)
-    })
-    .await
+pub async fn find(db: &Database, id: &InteractionId) -> Result<Option<Interaction>, sqlx::Error> {
+    let params = [Param::Text(Some(id.as_str()))];
+    super::retry_read(db, || db.fetch_optional(&FIND, &params, interaction)).await
 }
 
-pub async fn find_full(db: &Database, id: &str) -> Result<Option<FullInteractionRow>, sqlx::Error> {
-    super::retry_read(db, || async {
-        with_pool!(db, pool => sqlx::query_as::<_, FullInteractionRow>(FIND_FULL).bind(id).fetch_optional(pool).await)
+pub async fn find_full(db: &Database, id: &InteractionId) -> Result<Option<FullInteractionRow>, sqlx::Error> {
+    let params = [Param::Text(Some(id.as_str()))];
+    super::retry_read(db, || db.fetch_optional(FIND_FULL, &params, full_interaction)).await
+}
+
+/// A row of [`FIND`], column by column.
+fn interaction(row: &mut Columns<'_>) -> Result<Interaction, sqlx::Error> {
+    Ok(Interaction {
+        idInteraccion: row.column()?,
+        Inicio: row.column()?,
+        idNumero: row.column()?,
+        idCRM: row.column()?,
+        Cliente: row.column()?,
+        DNIS: row.column()?,
+        ANI: row.column()?,
+        idResultadoGestion: row.column()?,
+        CausaTerminacion: row.column()?,
+        CausaQ850: row.column()?,
+        OrigenCorte: row.column()?,
+        idCampania: row.column()?,
+        idAgente: row.column()?,
+        segmentos: row.column()?,
+        Contexto: row.column()?,
+        idMensaje: row.column()?,
+        idCaso: row.column()?,
+        idCliente: row.column()?,
+        CerradaPorTiempoMaxACW: row.column()?,
+        Duracion: row.column()?,
+        idTarea: row.column()?,
     })
-    .await
+}
+
+/// A row of [`FIND_FULL`], column by column, as its aliases name them.
+fn full_interaction(row: &mut Columns<'_>) -> Result<FullInteractionRow, sqlx::Error> {
+    Ok(FullInteractionRow {
+        id: row.column()?,
+        started_at: row.column()?,
+        crm_id: row.column()?,
+        client_id: row.column()?,
+        client_name: row.column()?,
+        phone_number_id: row.column()?,
+        dnis: row.column()?,
+        ani: row.column()?,
+        result_id: row.column()?,
+        result_code: row.column()?,
+        result_name: row.column()?,
+        termination_cause_id: row.column()?,
+        termination_cause_description: row.column()?,
+        termination_cause_default_score: row.column()?,
+        termination_cause_default_time: row.column()?,
+        q850_cause_id: row.column()?,
+        cut_origin_id: row.column()?,
+        cut_origin_description: row.column()?,
+        campaign_id: row.column()?,
+        campaign_name: row.column()?,
+        campaign_mode: row.column()?,
+        agent_id: row.column()?,
+        agent_name: row.column()?,
+        agent_group_id: row.column()?,
+        agent_group_name: row.column()?,
+        agent_supervisor_id: row.column()?,
+        agent_supervisor_name: row.column()?,
+        segments: row.column()?,
+        context: row.column()?,
+        message_id: row.column()?,
+        case_id: row.column()?,
+        closed_by_max_acw_time: row.column()?,
+        duration: row.column()?,
+        task_id: row.column()?,
+    })
 }

@@ -1,7 +1,10 @@
 //! SQL, one module per table the routes read (the full-interaction join lives with
-//! `Interacciones`), and `rows` for writing whole rows of any table (demo data, import). Each
+//! `Interacciones`), and `rows` for writing whole rows of any table (demo data, import). In
+//! each module a query and the function that decodes its row sit side by side. SELECTs of
+//! whole rows are built from `crate::schema` (one column list per table, so the columns, their
+//! order and their casts cannot drift from MitACD's); joins and writes are written out. Each
 //! statement is written once with `$n` binds, which both engines accept, and runs through
-//! [`crate::with_pool!`]. Statements are prepared and cached per connection by sqlx, so
+//! `Database`'s few methods. Statements are prepared and cached per connection by sqlx, so
 //! PostgreSQL plans each one once per connection rather than once per request.
 
 pub mod agents;

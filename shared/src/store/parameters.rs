@@ -1,8 +1,8 @@
 //! `ParametrosTareaEntrada` and `ParametrosTareaSalida`: a task's input and output parameters.
 
-use crate::db::Database;
+use crate::db::{Columns, Database, Param};
+use crate::ids::TaskId;
 use crate::models::{Direction, OutgoingParameterWrite, TaskParameter, TaskParameters};
-use crate::with_pool;
 
 pub const LIST_INCOMING: &str = r#"SELECT CAST("idTarea" AS INTEGER) AS "idTarea", "NombreParametro", "Valor" FROM "ParametrosTareaEntrada" WHERE "idTarea" = $1"#;
 pub const LIST_OUTGOING: &str = r#"SELECT CAST("idTarea" AS INTEGER) AS "idTarea", "NombreParametro", "Valor" FROM "ParametrosTareaSalida" WHERE "idTarea" = $1"#;
@@ -26,16 +26,19 @@ const UPDATE_OUTGOING: &str =
     r#"UPDATE "ParametrosTareaSalida" SET "Valor" = $3 WHERE "idTarea" = $1 AND "NombreParametro" = $2"#;
 
 /// A task's parameters in contract order; an unknown task has none.
-pub async fn list(db: &Database, direction: Direction, task_id: i32) -> Result<TaskParameters, sqlx::Error> {
+pub async fn list(db: &Database, direction: Direction, task: TaskId) -> Result<TaskParameters, sqlx::Error> {
     let sql = match direction {
         Direction::Incoming => LIST_INCOMING,
         Direction::Outgoing => LIST_OUTGOING,
     };
-    let rows = super::retry_read(db, || async {
-        with_pool!(db, pool => sqlx::query_as::<_, TaskParameter>(sql).bind(task_id).fetch_all(pool).await)
-    })
-    .await?;
+    let params = [Param::Int(task.get())];
+    let rows = super::retry_read(db, || db.fetch_all(sql, &params, parameter)).await?;
     Ok(TaskParameters::new(direction, rows))
+}
+
+/// A row of [`LIST_INCOMING`] or [`LIST_OUTGOING`], column by column.
+fn parameter(row: &mut Columns<'_>) -> Result<TaskParameter, sqlx::Error> {
+    Ok(TaskParameter { idTarea: row.column()?, NombreParametro: row.column()?, Valor: row.column()? })
 }
 
 /// Creates or replaces output parameters, all or nothing. `writes` holds one entry per
@@ -48,7 +51,7 @@ pub async fn upsert_outgoing(db: &Database, writes: &[OutgoingParameterWrite]) -
 async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
     match db {
         Database::Postgres(pool, _) => {
-            let tasks: Vec<i32> = writes.iter().map(|w| w.task_id).collect();
+            let tasks: Vec<i32> = writes.iter().map(|w| w.task_id.get()).collect();
             let keys: Vec<&str> = writes.iter().map(|w| w.key.as_str()).collect();
             let values: Vec<&str> = writes.iter().map(|w| w.value.as_str()).collect();
             let created: Vec<bool> = sqlx::query_scalar(UPSERT_OUTGOING_POSTGRES)
@@ -64,7 +67,7 @@ async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool
             let mut created = false;
             for write in writes {
                 let inserted = sqlx::query(INSERT_OUTGOING_IF_ABSENT)
-                    .bind(write.task_id)
+                    .bind(write.task_id.get())
                     .bind(&write.key)
                     .bind(&write.value)
                     .execute(&mut *tx)
@@ -73,7 +76,7 @@ async fn upsert(db: &Database, writes: &[OutgoingParameterWrite]) -> Result<bool
                     == 1;
                 if !inserted {
                     sqlx::query(UPDATE_OUTGOING)
-                        .bind(write.task_id)
+                        .bind(write.task_id.get())
                         .bind(&write.key)
                         .bind(&write.value)
                         .execute(&mut *tx)

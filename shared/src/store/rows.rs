@@ -5,12 +5,10 @@
 use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-use sqlx::query::Query;
 
-use crate::db::Database;
+use crate::db::{Database, Param};
 use crate::schema::{Column, SqlType, Table};
 use crate::timestamp::Timestamp;
-use crate::with_pool;
 
 /// One stored value, already checked against its column's MitACD type.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,26 +152,18 @@ pub fn insert_sql(table: &Table, on_conflict: OnConflict) -> String {
     sql
 }
 
-/// Binds one value of `column` to `query`, a NULL typed as its column so that PostgreSQL
-/// accepts it. Either engine (the demo loader binds through both; `import` through SQLite's).
-pub fn bind_value<'q, DB>(
-    query: Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
-    value: &'q Value,
-    column: &Column,
-) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
-where
-    DB: sqlx::Database,
-    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<Timestamp>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    match (value, column.sql_type) {
-        (Value::Int(number), _) => query.bind(Some(*number)),
-        (Value::Text(text), _) => query.bind(Some(text.as_str())),
-        (Value::Timestamp(at), _) => query.bind(Some(*at)),
-        (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => query.bind(None::<i64>),
-        (Value::Null, SqlType::VarChar(_) | SqlType::Text) => query.bind(None::<&str>),
-        (Value::Null, SqlType::DateTime) => query.bind(None::<Timestamp>),
+impl Value {
+    /// This value bound for `column`: a NULL typed as its column, so that PostgreSQL
+    /// accepts it.
+    pub fn param(&self, column: &Column) -> Param<'_> {
+        match (self, column.sql_type) {
+            (Value::Int(number), _) => Param::BigInt(Some(*number)),
+            (Value::Text(text), _) => Param::Text(Some(text)),
+            (Value::Timestamp(at), _) => Param::Timestamp(Some(*at)),
+            (Value::Null, SqlType::Int | SqlType::TinyInt | SqlType::BigInt) => Param::BigInt(None),
+            (Value::Null, SqlType::VarChar(_) | SqlType::Text) => Param::Text(None),
+            (Value::Null, SqlType::DateTime) => Param::Timestamp(None),
+        }
     }
 }
 
@@ -186,20 +176,15 @@ pub async fn write(
     on_conflict: OnConflict,
 ) -> Result<u64, sqlx::Error> {
     let sql = insert_sql(table, on_conflict);
-    db.ready().await?;
-    with_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let mut written = 0;
-        for row in rows {
+    let params: Vec<Vec<Param<'_>>> = rows
+        .iter()
+        .map(|row| {
             debug_assert_eq!(row.len(), table.columns.len(), "one value per column of {}", table.name);
-            let query = table.columns.iter().zip(row).fold(sqlx::query(&sql), |query, (column, value)| {
-                bind_value(query, value, column)
-            });
-            written += query.execute(&mut *tx).await?.rows_affected();
-        }
-        tx.commit().await?;
-        Ok(written)
-    })
+            table.columns.iter().zip(row).map(|(column, value)| value.param(column)).collect()
+        })
+        .collect();
+    db.ready().await?;
+    db.execute_each(&sql, &params).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use shared::db::{Database, PoolSettings};
+use shared::db::Database;
+use shared::settings::PoolSettings;
 use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;

@@ -592,7 +592,6 @@ mod postgres {
 mod sqlite {
     //! The upsert of `insert_sql`, for many rows per statement, all in one transaction.
 
-    use shared::store::rows::bind_value;
     use sqlx::sqlite::SqlitePool;
 
     use super::*;
@@ -636,10 +635,9 @@ mod sqlite {
             } else {
                 &full
             };
-            let query = batch
-                .iter()
-                .zip(table.columns.iter().cycle())
-                .fold(sqlx::query(sql), |query, (value, column)| bind_value(query, value, column));
+            let params: Vec<_> =
+                batch.iter().zip(table.columns.iter().cycle()).map(|(value, column)| value.param(column)).collect();
+            let query = shared::db::bind(sqlx::query(sql), &params);
             written += query.execute(&mut *tx).await.map_err(|error| rows.database_error(&error))?.rows_affected();
             batch.clear();
             if last {

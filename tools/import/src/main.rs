@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use import::{FileToImport, Imported, Progress, Stage};
-use shared::db::{Database, PoolSettings};
+use shared::db::Database;
+use shared::settings::PoolSettings;
 use sqlx::migrate::MigrateError;
 
 /// Loads CSV exports of MitACD tables (SSMS "Save Results As", bcp -c -t, or sqlcmd -s,) into

@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use shared::db::{Database, PoolSettings};
+use shared::db::Database;
+use shared::settings::PoolSettings;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

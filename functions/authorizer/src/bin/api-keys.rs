@@ -7,7 +7,7 @@
 //! api-keys [--secret ARN|NAME] list                client names and creation times, never hashes
 //! ```
 //!
-//! The secret is `--secret`, else `API_KEYS_SECRET_ARN`. AWS credentials, region and endpoint
+//! The secret is `--secret`, else `API_KEYS_SECRET_ARN` (clap reads both). AWS credentials, region and endpoint
 //! come from the usual places (environment, profile). Each command reads the secret and, for
 //! issue and revoke, writes it back as a new version: run one at a time.
 
@@ -15,87 +15,61 @@ use std::{process::ExitCode, time::SystemTime};
 
 use authorizer::keys::{self, KeyEntry, KeyFile};
 use aws_sdk_secretsmanager::primitives::{DateTime, DateTimeFormat};
+use clap::{Parser, Subcommand};
 use shared::aws::{AwsConfig, SecretStore, StoreError};
 
-const USAGE: &str = "\
-usage: api-keys [--secret ARN|NAME] issue <client>
-       api-keys [--secret ARN|NAME] revoke <client> [--created TIME]
-       api-keys [--secret ARN|NAME] list
-
-  issue   makes a new key for <client>, stores only its SHA-256 hash in the secret and
-          prints the key once, on stdout (nothing else goes to stdout)
-  revoke  removes <client>'s keys from the secret (with --created, only the key issued at
-          TIME, as `list` shows it)
-  list    prints each key's client name and creation time (never the hashes)
-
-  The secret is --secret, else API_KEYS_SECRET_ARN. Client names: 1-64 of A-Z a-z 0-9 . _ -";
-
-enum Command {
-    Issue { client: String },
-    Revoke { client: String, created: Option<String> },
-    List,
-}
-
-struct Args {
+/// The command line, parsed by clap: usage errors (a missing secret included) exit 2.
+#[derive(Parser)]
+#[command(
+    name = "api-keys",
+    about = "Issue, revoke and list the API keys the authorizer accepts",
+    after_help = "The secret is --secret, else API_KEYS_SECRET_ARN. Client names: 1-64 of A-Z a-z 0-9 . _ -"
+)]
+struct Cli {
+    /// The Secrets Manager secret (ARN or name) that holds the key hashes.
+    #[arg(long, env = "API_KEYS_SECRET_ARN", value_name = "ARN|NAME", value_parser = not_blank)]
     secret: String,
+    #[command(subcommand)]
     command: Command,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut secret = None;
-    let mut created = None;
-    let mut words = Vec::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let mut value_of = |name: &str, inline: Option<&str>| match inline {
-            Some(v) => Ok(v.to_owned()),
-            None => args.next().ok_or(format!("{name} needs a value")),
-        };
-        match arg.split_once('=') {
-            _ if arg == "-h" || arg == "--help" => return Err(String::new()),
-            Some(("--secret", v)) => secret = Some(value_of("--secret", Some(v))?),
-            Some(("--created", v)) => created = Some(value_of("--created", Some(v))?),
-            _ if arg == "--secret" => secret = Some(value_of("--secret", None)?),
-            _ if arg == "--created" => created = Some(value_of("--created", None)?),
-            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
-            _ => words.push(arg),
-        }
+#[derive(Subcommand)]
+enum Command {
+    /// Make a new key for CLIENT, store only its SHA-256 hash in the secret, and print the key
+    /// once, on stdout (nothing else goes to stdout).
+    Issue {
+        #[arg(value_parser = client_name)]
+        client: String,
+    },
+    /// Remove CLIENT's keys from the secret (with --created, only the key issued at TIME, as
+    /// `list` shows it).
+    Revoke {
+        #[arg(value_parser = client_name)]
+        client: String,
+        #[arg(long, value_name = "TIME")]
+        created: Option<String>,
+    },
+    /// Print each key's client name and creation time (never the hashes).
+    List,
+}
+
+fn not_blank(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() { Err("must not be blank".into()) } else { Ok(value.to_owned()) }
+}
+
+fn client_name(name: &str) -> Result<String, String> {
+    if keys::valid_client_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("1-{} of A-Z a-z 0-9 . _ -", keys::MAX_CLIENT_LEN))
     }
-    let secret = secret
-        .or_else(|| std::env::var("API_KEYS_SECRET_ARN").ok())
-        .filter(|s| !s.trim().is_empty())
-        .ok_or("no secret: pass --secret ARN|NAME or set API_KEYS_SECRET_ARN")?;
-    let client = |name: &String| {
-        if keys::valid_client_name(name) {
-            Ok(name.clone())
-        } else {
-            Err(format!("invalid client name {name:?}: 1-{} of A-Z a-z 0-9 . _ -", keys::MAX_CLIENT_LEN))
-        }
-    };
-    let command = match words.as_slice() {
-        [cmd, name] if cmd == "issue" && created.is_none() => Command::Issue { client: client(name)? },
-        [cmd, name] if cmd == "revoke" => Command::Revoke { client: client(name)?, created },
-        [cmd] if cmd == "list" && created.is_none() => Command::List,
-        _ => return Err("expected: issue <client> | revoke <client> [--created TIME] | list".into()),
-    };
-    Ok(Args { secret, command })
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(args) => args,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("api-keys: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let store = SecretStore::new(args.secret, AwsConfig::default_chain());
-    match run(&store, args.command).await {
+    let cli = Cli::parse();
+    let store = SecretStore::new(cli.secret, AwsConfig::default_chain());
+    match run(&store, cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("api-keys: {message}");

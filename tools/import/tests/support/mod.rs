@@ -87,14 +87,12 @@ impl TestDb {
 
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
-        shared::with_pool!(&self.db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await)
-            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        self.db.fetch_scalar::<i64>(&sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
     /// One text value (NULL as `None`).
     pub async fn text(&self, sql: &str) -> Option<String> {
-        shared::with_pool!(&self.db, pool => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(pool).await)
-            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        self.db.fetch_scalar::<Option<String>>(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,5 +1,5 @@
-//! Explicit configuration from the environment. There is no silent fallback to a local
-//! file, because a function that quietly served an empty SQLite database in production would
+//! Settings: the one place that reads the environment ([`env_var`]), and what it reads,
+//! checked. There is no silent fallback to a local file, because a function that quietly served an empty SQLite database in production would
 //! be worse than one that refuses to start.
 //!
 //! Which database, in order of precedence:
@@ -12,16 +12,91 @@
 //! Modes 2 and 3 always use TLS with certificate and host verification (`verify-full`)
 //! against the Amazon RDS CA bundle, or the PEM file `DB_CA_BUNDLE` names; see
 //! [`crate::credentials`].
+//!
+//! Nothing here opens a connection or calls AWS; the database layer builds its pool from
+//! [`DatabaseSettings`].
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use crate::credentials::{DEFAULT_PORT, DatabaseAuth, ManagedSettings, RDS_CA_BUNDLE};
-use crate::db::{Database, PoolSettings};
+/// A variable of the process's environment, trimmed; a blank one counts as unset (a template
+/// parameter left empty). Every setting of the library and its tools is read through here.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
+}
 
-/// What every request handler needs, built once per process.
+/// The certificates RDS and RDS Proxy present chain to one of these: the regional RDS CAs
+/// (instances, Aurora clusters) and the Amazon roots (RDS Proxy's ACM certificates).
+/// `scripts/rds-ca-bundle.sh` regenerates the file.
+pub const RDS_CA_BUNDLE: &[u8] = include_bytes!("../certs/rds-ca-bundle.pem");
+
+/// PostgreSQL's port, when neither `DB_PORT` nor the secret names one.
+pub const DEFAULT_PORT: u16 = 5432;
+
+/// How the functions log in to PostgreSQL in AWS (`DB_AUTH_MODE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseAuth {
+    /// `secrets-manager`: username and password from the RDS-managed secret (`DB_SECRET_ARN`).
+    SecretsManager { secret_id: String },
+    /// `iam`: `DB_USER` with an IAM auth token as the password.
+    Iam { user: String },
+}
+
+/// Where and how to connect when the credentials are managed by AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedSettings {
+    pub auth: DatabaseAuth,
+    /// `DB_HOST` (the RDS Proxy endpoint). Required for IAM; with a secret, it wins over the
+    /// secret's `host` (which names the instance behind the proxy).
+    pub host: Option<String>,
+    /// `DB_PORT`; else the secret's `port`; else 5432.
+    pub port: Option<u16>,
+    /// `DB_NAME`; else the secret's `dbname`; else `postgres`.
+    pub database: Option<String>,
+    /// PEM certificates trusted for the server (besides the usual web roots): the RDS bundle,
+    /// or the file `DB_CA_BUNDLE` names.
+    pub ca_bundle: CaBundle,
+}
+
+/// PEM certificates; `Debug` shows their size, not a wall of base64.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaBundle(pub Vec<u8>);
+
+impl std::fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CaBundle({} bytes)", self.0.len())
+    }
+}
+
+/// How a process pools its connections. Lambda runs one request at a time per process,
+/// so the default is a single connection; the acquire timeout bounds how long a request
+/// may wait for one before it is answered 503 instead of hanging.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    pub db: Database,
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_connections: 1, acquire_timeout: Duration::from_millis(2000) }
+    }
+}
+
+/// Which database, and how to pool its connections.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub source: DatabaseSource,
+    pub pool: PoolSettings,
+}
+
+/// What `serve` reads: where to listen, and the database (`DB_MAX_CONNECTIONS` defaulting
+/// to twice the CPUs, at least 4: one process serves many requests at once).
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub database: DatabaseSettings,
 }
 
 #[derive(thiserror::Error)]
@@ -55,22 +130,41 @@ impl std::fmt::Debug for ConfigError {
     }
 }
 
-impl AppState {
-    /// Reads the database settings (see the module's documentation), `DB_MAX_CONNECTIONS`
-    /// (default 1) and `DB_ACQUIRE_TIMEOUT_MS` (default 2000) from the environment. Opens no
-    /// connection and calls no AWS service.
+impl DatabaseSettings {
+    /// The database settings (see the module's documentation), `DB_MAX_CONNECTIONS`
+    /// (default 1) and `DB_ACQUIRE_TIMEOUT_MS` (default 2000).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(&env_var)
     }
 
-    /// [`AppState::from_env`] over any source of settings (tests pass a map).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let settings = pool_settings(&lookup)?;
-        let db = match DatabaseSource::from_lookup(&lookup)? {
-            DatabaseSource::Url(url) => Database::connect_lazy(&url, &settings)?,
-            DatabaseSource::Managed(managed) => Database::managed_lazy(managed, &settings),
+    /// [`DatabaseSettings::from_env`] over any source of settings (tests pass a map). A
+    /// blank value counts as unset.
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let lookup = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        Ok(Self { pool: pool_settings(&lookup, 1)?, source: DatabaseSource::from_lookup(&lookup)? })
+    }
+}
+
+impl ServeSettings {
+    /// `HOST` (default 0.0.0.0), `PORT` (default 8080) and the database.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let cpus = std::thread::available_parallelism().map_or(2, |cpus| cpus.get());
+        let host = match env_var("HOST") {
+            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Some(host) => host.parse().map_err(|_| ConfigError::InvalidSetting {
+                name: "HOST",
+                rule: "an IP address",
+                value: host.clone(),
+            })?,
         };
-        Ok(Self { db })
+        Ok(Self {
+            host,
+            port: setting(&env_var, "PORT", 8080, 1..=65535, "a port number from 1 to 65535")?,
+            database: DatabaseSettings {
+                pool: pool_settings(&env_var, (cpus as u32 * 2).max(4))?,
+                source: DatabaseSource::from_lookup(&env_var)?,
+            },
+        })
     }
 }
 
@@ -82,8 +176,9 @@ pub enum DatabaseSource {
 }
 
 impl DatabaseSource {
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let text = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+    /// From settings whose blank values are already unset ([`env_var`]).
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = |name: &str| lookup(name);
         if let Some(url) = text("DATABASE_URL") {
             return Ok(Self::Url(url));
         }
@@ -112,8 +207,8 @@ impl DatabaseSource {
             Some(_) => Some(setting(lookup, "DB_PORT", DEFAULT_PORT, 1..=65535, "a port number from 1 to 65535")?),
         };
         let ca_bundle = match text("DB_CA_BUNDLE") {
-            None => RDS_CA_BUNDLE.to_vec(),
-            Some(path) => read_ca_bundle(&path)?,
+            None => CaBundle(RDS_CA_BUNDLE.to_vec()),
+            Some(path) => CaBundle(read_ca_bundle(&path)?),
         };
         Ok(Self::Managed(ManagedSettings { auth, host: text("DB_HOST"), port, database: text("DB_NAME"), ca_bundle }))
     }
@@ -130,9 +225,9 @@ fn read_ca_bundle(path: &str) -> Result<Vec<u8>, ConfigError> {
     Ok(pem)
 }
 
-fn pool_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<PoolSettings, ConfigError> {
+fn pool_settings(lookup: &impl Fn(&str) -> Option<String>, connections: u32) -> Result<PoolSettings, ConfigError> {
     Ok(PoolSettings {
-        max_connections: setting(lookup, "DB_MAX_CONNECTIONS", 1, 1..=1000, "an integer from 1 to 1000")?,
+        max_connections: setting(lookup, "DB_MAX_CONNECTIONS", connections, 1..=1000, "an integer from 1 to 1000")?,
         acquire_timeout: Duration::from_millis(setting(
             lookup,
             "DB_ACQUIRE_TIMEOUT_MS",
@@ -155,7 +250,7 @@ where
 {
     match lookup(name) {
         None => Ok(default),
-        Some(value) => match value.trim().parse::<T>() {
+        Some(value) => match value.parse::<T>() {
             Ok(parsed) if range.contains(&parsed) => Ok(parsed),
             _ => Err(ConfigError::InvalidSetting { name, rule, value }),
         },
@@ -166,9 +261,13 @@ where
 mod tests {
     use super::*;
 
-    fn state(pairs: &[(&str, &str)]) -> Result<AppState, ConfigError> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        AppState::from_lookup(move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    fn settings(pairs: &[(&str, &str)]) -> Result<DatabaseSettings, ConfigError> {
+        DatabaseSettings::from_lookup(&|name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    /// The pool the settings give (lazy: nothing connects).
+    fn state(pairs: &[(&str, &str)]) -> Result<crate::db::Database, ConfigError> {
+        crate::db::Database::open_lazy(&settings(pairs)?)
     }
 
     #[test]
@@ -190,9 +289,9 @@ mod tests {
     async fn database_url_selects_the_engine_without_connecting() {
         // Nothing listens on port 1: building the state must still succeed (lazy pool).
         let postgres = state(&[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")]).unwrap();
-        assert_eq!(postgres.db.engine(), "postgres");
+        assert_eq!(postgres.engine(), "postgres");
         let sqlite = state(&[("DATABASE_URL", "sqlite:///nonexistent/dir/v3.db")]).unwrap();
-        assert_eq!(sqlite.db.engine(), "sqlite");
+        assert_eq!(sqlite.engine(), "sqlite");
     }
 
     #[test]
@@ -209,7 +308,7 @@ mod tests {
     }
 
     fn source(pairs: &[(&str, &str)]) -> Result<DatabaseSource, ConfigError> {
-        DatabaseSource::from_lookup(&|name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+        settings(pairs).map(|settings| settings.source)
     }
 
     fn managed(pairs: &[(&str, &str)]) -> ManagedSettings {
@@ -240,7 +339,7 @@ mod tests {
         let settings = managed(&SECRET_MODE);
         assert_eq!(settings.auth, DatabaseAuth::SecretsManager { secret_id: "arn:db".into() });
         assert_eq!((settings.host, settings.port, settings.database), (None, None, None));
-        assert_eq!(settings.ca_bundle, RDS_CA_BUNDLE);
+        assert_eq!(settings.ca_bundle.0, RDS_CA_BUNDLE);
         assert!(matches!(
             source(&[("DB_AUTH_MODE", "secrets-manager"), ("DB_SECRET_ARN", "")]).unwrap_err(),
             ConfigError::MissingSetting { name: "DB_SECRET_ARN", .. }
@@ -287,7 +386,7 @@ mod tests {
             source(&[SECRET_MODE[0], SECRET_MODE[1], ("DB_CA_BUNDLE", path.to_str().unwrap())])
         };
         match with(&good).unwrap() {
-            DatabaseSource::Managed(settings) => assert!(settings.ca_bundle.starts_with(b"-----BEGIN CERTIFICATE")),
+            DatabaseSource::Managed(settings) => assert!(settings.ca_bundle.0.starts_with(b"-----BEGIN CERTIFICATE")),
             other => panic!("{other:?}"),
         }
         assert!(matches!(with(&not_pem).unwrap_err(), ConfigError::UnreadableCaBundle { .. }));
@@ -298,7 +397,7 @@ mod tests {
     #[tokio::test]
     async fn the_aws_modes_build_a_postgres_pool_without_calling_anything() {
         let state = state(&IAM_MODE).unwrap();
-        assert_eq!(state.db.engine(), "postgres");
-        assert!(matches!(state.db, Database::Postgres(_, crate::db::Credentials::Managed(_))));
+        assert_eq!(state.engine(), "postgres");
+        assert!(matches!(state, crate::db::Database::Postgres(_, crate::db::Credentials::Managed(_))));
     }
 }

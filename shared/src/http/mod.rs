@@ -1,0 +1,101 @@
+//! The HTTP layer (CONTRACT sections 1, 6, 7 and 8), on axum: one module per resource, each
+//! declaring its routes with their handlers; [`routes`] holds the table and the contract's
+//! fallback; [`middleware`] what every request goes through. A request travels one way:
+//! middleware → router → extractors (ids, body) → handler → one store call → reply.
+//!
+//! The apps: a function runs its own route and the fallback ([`function_app`]), chosen at
+//! compile time so that it links only its handler; the catch-all runs the fallback alone
+//! ([`fallback_app`]); `serve` and the tests run every route ([`app`]).
+
+pub mod agents;
+pub mod campaigns;
+pub mod extract;
+pub mod interactions;
+pub mod middleware;
+pub mod parameters;
+pub mod reply;
+pub mod routes;
+
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::db::Database;
+use crate::settings::{ConfigError, DatabaseSettings};
+pub use routes::{ALL, Endpoint, Route};
+
+/// What every handler needs, built once per process.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Database,
+}
+
+impl AppState {
+    /// From the environment (see `crate::settings`). Opens no connection and calls no AWS
+    /// service: the pool connects on first use.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_settings(&DatabaseSettings::from_env()?)
+    }
+
+    pub fn from_settings(settings: &DatabaseSettings) -> Result<Self, ConfigError> {
+        Ok(Self { db: Database::open_lazy(settings)? })
+    }
+}
+
+/// Every route with its handler, in CONTRACT order (the same order as [`routes::ALL`]).
+pub fn endpoints() -> [Endpoint; 7] {
+    [
+        parameters::get_outgoing_parameters(),
+        parameters::get_incoming_parameters(),
+        parameters::put_outgoing_parameters(),
+        interactions::get_interaction(),
+        interactions::get_full_interaction(),
+        campaigns::get_campaign(),
+        agents::get_agent(),
+    ]
+}
+
+/// Every route in one app: `serve`, and the tests.
+pub fn app(state: AppState) -> Router {
+    let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
+    with_fallback(router, state, "serve")
+}
+
+/// One function: its route, and the contract's fallback for anything else.
+pub fn function_app(endpoint: Endpoint, state: AppState) -> Router {
+    with_fallback(endpoint.router, state, endpoint.route.function)
+}
+
+/// The catch-all function (API Gateway's `$default` route): the fallback alone. It needs
+/// no database.
+pub fn fallback_app() -> Router {
+    layered(Router::new().fallback(routes::unmatched), "unknown-route")
+}
+
+fn with_fallback(router: Router<AppState>, state: AppState, function: &'static str) -> Router {
+    let router = router.fallback(routes::unmatched).method_not_allowed_fallback(routes::unmatched).with_state(state);
+    layered(router, function)
+}
+
+/// The middleware, outermost first: a well-formed request id on the request, the request's
+/// span with one access-log line and its metrics, the id echoed on the response, the limit
+/// on headers, then the conditional GET. (The body's limit and content type are the POST's
+/// body extractor's: no other route reads a body.)
+fn layered(router: Router, function: &'static str) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .map_request(middleware::drop_ill_formed_request_id)
+            .layer(SetRequestIdLayer::new(middleware::X_REQUEST_ID, middleware::RequestIds))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(middleware::request_span(function))
+                    .on_request(())
+                    .on_response(middleware::served)
+                    .on_failure(()),
+            )
+            .layer(PropagateRequestIdLayer::new(middleware::X_REQUEST_ID))
+            .layer(axum::middleware::from_fn(middleware::limit_head))
+            .layer(axum::middleware::from_fn(middleware::conditional_get)),
+    )
+}
