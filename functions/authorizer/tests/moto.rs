@@ -573,7 +573,10 @@ fn api_keys_usage_errors_exit_2() {
     ] {
         let output = api_keys(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains("Usage: api-keys"), "{args:?}");
+        // clap's usage errors: what is wrong, then the usage or where to find it.
+        let text = stderr(&output);
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+        assert!(text.contains("Usage: api-keys") || text.contains("'--help'"), "{args:?}: {text}");
         assert!(stdout(&output).is_empty());
     }
     let help = api_keys(&["--help"]);
