@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from route_table import code_routes  # noqa: E402
+from route_table import code_routes, code_settings  # noqa: E402
 CONTRACT = ROOT / "docs" / "CONTRACT.md"
 README = ROOT / "README.md"
 
@@ -259,13 +259,13 @@ def main() -> int:
             checks.check((props.get("LoggingConfig") or {}).get("LogFormat") == "JSON", f"{name} (AWS::Lambda::Function) logs JSON")
 
     # -- database credentials: what the template passes is what the code reads -------------
-    config_rs = (ROOT / "shared" / "src" / "settings.rs").read_text(encoding="utf-8")
-    modes_in_code = set(re.findall(r'Some\("([a-z-]+)"\) =>', config_rs))
-    read_in_code = set(re.findall(r'text\("(DB_[A-Z_]+)"\)', config_rs))
+    settings = code_settings()
+    modes_in_code = set(settings["auth_modes"])
+    read_in_code = set(settings["managed_variables"])
     mode_param = (template.get("Parameters") or {}).get("DatabaseAuthMode") or {}
     checks.check(
         set(mode_param.get("AllowedValues") or []) == modes_in_code and bool(modes_in_code),
-        "DatabaseAuthMode's AllowedValues are exactly the modes shared/src/settings.rs accepts",
+        "DatabaseAuthMode's AllowedValues are exactly the modes the code accepts (serve settings)",
         f"template {mode_param.get('AllowedValues')!r}, code {sorted(modes_in_code)!r}",
     )
     env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
@@ -273,7 +273,7 @@ def main() -> int:
     wanted = read_in_code - {"DB_CA_BUNDLE"}  # the bundle compiled in is the one AWS needs
     checks.check(
         wanted <= passed,
-        "every DB_* setting shared/src/settings.rs reads is passed to the functions",
+        "every DB_* setting the AWS modes read (serve settings) is passed to the functions",
         f"missing {sorted(wanted - passed)}",
     )
     checks.check("DATABASE_URL" not in env, "no DATABASE_URL in the template (it would override DB_AUTH_MODE)")

@@ -86,7 +86,7 @@ pub async fn run_function(
         let mut emulator = Emulator::start().await.map_err(|error| error.to_string())?;
         let spawned = Instant::now();
         // BENCH_WRAPPER (e.g. "valgrind --tool=callgrind") runs the function under a profiler.
-        let wrapper: Vec<String> = std::env::var("BENCH_WRAPPER")
+        let wrapper: Vec<String> = shared::settings::env_var("BENCH_WRAPPER")
             .map(|w| w.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
         let mut command = match wrapper.split_first() {
@@ -99,7 +99,7 @@ pub async fn run_function(
         };
         let mut child = command
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", emulator.address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -108,7 +108,7 @@ pub async fn run_function(
             .env("DATABASE_URL", database_url)
             // BENCH_FUNCTION_ENV="K=V K2=V2": extra settings for the functions (e.g. a log level).
             .envs(
-                std::env::var("BENCH_FUNCTION_ENV")
+                shared::settings::env_var("BENCH_FUNCTION_ENV")
                     .unwrap_or_default()
                     .split_whitespace()
                     .filter_map(|pair| pair.split_once('=')),

@@ -25,6 +25,14 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
+/// The values `DB_AUTH_MODE` accepts (the template's `DatabaseAuthMode` offers exactly these).
+pub const AUTH_MODES: [&str; 2] = ["secrets-manager", "iam"];
+
+/// Every variable the AWS modes read (the template passes each but `DB_CA_BUNDLE`, whose
+/// default is the bundle compiled in). A test holds the reader to this list.
+pub const MANAGED_VARIABLES: [&str; 7] =
+    ["DB_AUTH_MODE", "DB_SECRET_ARN", "DB_HOST", "DB_USER", "DB_PORT", "DB_NAME", "DB_CA_BUNDLE"];
+
 /// The certificates RDS and RDS Proxy present chain to one of these: the regional RDS CAs
 /// (instances, Aurora clusters) and the Amazon roots (RDS Proxy's ACM certificates).
 /// `scripts/rds-ca-bundle.sh` regenerates the file.
@@ -187,10 +195,10 @@ impl DatabaseSource {
         };
         let auth = match text("DB_AUTH_MODE").as_deref() {
             None => return Err(ConfigError::MissingDatabaseUrl),
-            Some("secrets-manager") => DatabaseAuth::SecretsManager {
+            Some(mode) if mode == AUTH_MODES[0] => DatabaseAuth::SecretsManager {
                 secret_id: required("DB_SECRET_ARN", "secrets-manager", "the ARN of the RDS-managed secret")?,
             },
-            Some("iam") => {
+            Some(mode) if mode == AUTH_MODES[1] => {
                 required("DB_HOST", "iam", "the RDS Proxy endpoint")?;
                 DatabaseAuth::Iam { user: required("DB_USER", "iam", "the PostgreSQL user to log in as")? }
             }
@@ -360,6 +368,30 @@ mod tests {
             source(&[IAM_MODE[0], IAM_MODE[1]]).unwrap_err(),
             ConfigError::MissingSetting { name: "DB_HOST", .. }
         ));
+    }
+
+    #[test]
+    fn the_aws_modes_read_exactly_the_managed_variables() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::<String>::new());
+        for mode in AUTH_MODES {
+            let values = [
+                ("DB_AUTH_MODE", mode),
+                SECRET_MODE[1],
+                IAM_MODE[1],
+                IAM_MODE[2],
+                ("DB_PORT", "5432"),
+                ("DB_NAME", "v3"),
+            ];
+            let lookup = |name: &str| {
+                asked.borrow_mut().insert(name.to_owned());
+                values.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+            };
+            DatabaseSettings::from_lookup(&lookup).unwrap();
+        }
+        let mut expected: std::collections::BTreeSet<String> =
+            MANAGED_VARIABLES.iter().map(|v| v.to_string()).collect();
+        expected.extend(["DATABASE_URL", "DB_MAX_CONNECTIONS", "DB_ACQUIRE_TIMEOUT_MS"].map(String::from));
+        assert_eq!(asked.into_inner(), expected);
     }
 
     #[test]

@@ -26,16 +26,8 @@ const STORED: &str = concat!(
     r#""idCliente":null,"CerradaPorTiempoMaxACW":null,"Duracion":18631194,"idTarea":0}"#
 );
 
-pub(crate) const FULL: &str = concat!(
-    r#"{"id":"210614222408193_ACD_00001","started_at":"2021-06-15T01:24:08.193Z","crm_id":null,"#,
-    r#""client":{"id":null,"name":null,"phone_number_id":0},"dnis":null,"ani":null,"#,
-    r#""result":{"id":null,"code":null,"name":""},"#,
-    r#""termination_cause":{"id":27,"description":"Se contacta con el operador","default_score":1000,"default_time":0},"#,
-    r#""q850_cause_id":136,"cut_origin":{"id":0,"description":"Agente"},"#,
-    r#""campaign":{"id":1,"name":"VoiceBot","mode":"Piloto"},"#,
-    r#""agent":{"id":3,"name":"inno1","group_id":1,"group_name":"InnoGroup","supervisor_id":8,"supervisor_name":"ippad1"},"#,
-    r#""segments":1,"context":null,"message_id":0,"case_id":0,"closed_by_max_acw_time":null,"duration":18631194,"task_id":0}"#
-);
+/// The seed interaction mapped for analytics (CONTRACT 3.3), byte for byte.
+pub(crate) const FULL: &str = include_str!("fixtures/full-interaction-seed.json");
 
 // An invented row with every column filled, a management result and a termination cause
 // with no lookup row (16).

@@ -27,7 +27,8 @@ check() {
 }
 
 run_checks() {
-full='{"id":"210614222408193_ACD_00001","started_at":"2021-06-15T01:24:08.193Z","crm_id":null,"client":{"id":null,"name":null,"phone_number_id":0},"dnis":null,"ani":null,"result":{"id":null,"code":null,"name":""},"termination_cause":{"id":27,"description":"Se contacta con el operador","default_score":1000,"default_time":0},"q850_cause_id":136,"cut_origin":{"id":0,"description":"Agente"},"campaign":{"id":1,"name":"VoiceBot","mode":"Piloto"},"agent":{"id":3,"name":"inno1","group_id":1,"group_name":"InnoGroup","supervisor_id":8,"supervisor_name":"ippad1"},"segments":1,"context":null,"message_id":0,"case_id":0,"closed_by_max_acw_time":null,"duration":18631194,"task_id":0}'
+# The seed interaction mapped for analytics, byte for byte (one file for every test that checks it).
+full=$(<"$(dirname "${BASH_SOURCE[0]}")/../contract/fixtures/full-interaction-seed.json")
 check GET /v3/interactions/full/210614222408193_ACD_00001 200 "=$full"
 check GET /v3/interactions/210614222408193_ACD_00001 200 '^{"idInteraccion":"210614222408193_ACD_00001",'
 check GET /v3/campaigns/002 200 '^{"idCampania":2,"Nombre":"ChatBot",'

@@ -172,11 +172,12 @@ fn statements(d: &Dialect, rows: i64) -> Vec<(&'static str, String)> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) else {
+    let Some(url) = shared::settings::env_var("DATABASE_URL") else {
         eprintln!("dataset: DATABASE_URL is not set");
         return ExitCode::FAILURE;
     };
-    let rows: i64 = match std::env::var("ROWS").unwrap_or_else(|_| "1000000".into()).replace('_', "").parse() {
+    let rows: i64 = match shared::settings::env_var("ROWS").unwrap_or_else(|| "1000000".into()).replace('_', "").parse()
+    {
         Ok(rows) if rows > 0 => rows,
         _ => {
             eprintln!("dataset: ROWS must be a positive number of interactions");

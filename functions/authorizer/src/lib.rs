@@ -62,22 +62,19 @@ pub struct Settings {
 pub const DEFAULT_CACHE_SECONDS: u64 = 60;
 
 impl Settings {
-    /// From the process environment.
+    /// From the process environment (read as every setting is: a blank variable is unset).
     pub fn from_env() -> Result<Settings, String> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
+        Settings::from_lookup(shared::settings::env_var)
     }
 
     /// From any lookup (the environment in `main`, a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let secret_id = get("API_KEYS_SECRET_ARN")
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
             .ok_or("API_KEYS_SECRET_ARN is not set: set it to the ARN of the API keys secret")?;
         let cache_seconds = match get("API_KEYS_CACHE_SECONDS") {
             None => DEFAULT_CACHE_SECONDS,
-            Some(v) if v.trim().is_empty() => DEFAULT_CACHE_SECONDS,
             Some(v) => v
-                .trim()
                 .parse::<u64>()
                 .map_err(|_| format!("API_KEYS_CACHE_SECONDS must be a whole number of seconds, not {v:?}"))?,
         };

@@ -4,12 +4,13 @@
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use axum::body::Bytes;
+use axum::http::{Method, Uri};
 use migrate::{CustomResourceResponse, PHYSICAL_RESOURCE_ID, handle};
 use serde_json::{Value, json};
 use shared::db::Database;
 use shared::settings::PoolSettings;
 use sqlx::Connection;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -24,34 +25,20 @@ fn fresh_sqlite() -> (std::path::PathBuf, impl FnOnce() -> Result<Database, Stri
     (path, move || Ok(Database::sqlite(options, &PoolSettings::default())))
 }
 
-/// A one-shot HTTP endpoint: returns its URL and a task yielding the request it received.
+/// An HTTP endpoint standing in for the presigned URL (axum): returns its URL and a task
+/// yielding the first request it received, as "METHOD path?query" and the JSON body.
 async fn response_url() -> (String, tokio::task::JoinHandle<(String, Value)>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/cloudformation-response?X-Amz-Signature=abc", listener.local_addr().unwrap());
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+        let _ = sender.send((format!("{method} {uri}"), serde_json::from_slice(&body).unwrap()));
+        async { "" }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let received = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
-        let mut raw = Vec::new();
-        let mut buffer = [0u8; 4096];
-        loop {
-            let read = stream.read(&mut buffer).await.unwrap();
-            raw.extend_from_slice(&buffer[..read]);
-            let text = String::from_utf8_lossy(&raw).into_owned();
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| {
-                        line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
-                    return (head.to_owned(), serde_json::from_str(body).unwrap());
-                }
-            }
-            if read == 0 {
-                panic!("connection closed early");
-            }
-        }
+        let mut receiver = receiver;
+        receiver.recv().await.expect("a request")
     });
     (url, received)
 }
@@ -85,7 +72,7 @@ async fn create_migrates_and_puts_success_to_the_response_url() {
     let (url, received) = response_url().await;
     handle(cloudformation_event("Create", &url), open).await.unwrap();
     let (head, body) = received.await.unwrap();
-    assert!(head.starts_with("PUT /cloudformation-response?X-Amz-Signature=abc HTTP/1.1"), "{head}");
+    assert_eq!(head, "PUT /cloudformation-response?X-Amz-Signature=abc");
     let response: CustomResourceResponse = serde_json::from_value(body).unwrap();
     assert_eq!(response.status, "SUCCESS", "{}", response.reason);
     assert_eq!(response.physical_resource_id, PHYSICAL_RESOURCE_ID);

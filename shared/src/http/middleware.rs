@@ -1,6 +1,6 @@
-//! What every request goes through, whatever its route, applied once by [`super::layered`]:
-//! its request id (CONTRACT 8), one access-log line and its metrics, and conditional GETs
-//! (`If-None-Match` → 304, CONTRACT 7).
+//! What every request goes through, whatever its route, applied once by `super::layered`:
+//! its request id (CONTRACT 8), one access-log line and its metrics, the limit on its
+//! headers, and conditional GETs (`If-None-Match` → 304, CONTRACT 7).
 
 use std::time::Duration;
 
@@ -64,7 +64,9 @@ impl MakeRequestId for RequestIds {
 pub fn request_span(function: &'static str) -> impl Fn(&Request) -> Span + Clone {
     move |request: &Request| {
         let id = request.headers().get(&X_REQUEST_ID).and_then(|value| value.to_str().ok()).unwrap_or_default();
-        let path: String = request.uri().path().chars().take(200).collect();
+        // A URI's path is ASCII, so cutting it at a byte count is safe.
+        let path = request.uri().path();
+        let path = &path[..path.len().min(200)];
         tracing::info_span!("request", request_id = %id, function, method = %request.method(), path = %path)
     }
 }
@@ -85,7 +87,9 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// 431 for a request whose line and headers together pass [`MAX_HEAD_BYTES`].
 pub async fn limit_head(request: Request, next: Next) -> Response {
-    let head = request.uri().to_string().len()
+    let uri = request.uri();
+    let head = uri.path().len()
+        + uri.query().map_or(0, str::len)
         + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
     if head > MAX_HEAD_BYTES {
         return crate::error::ApiError::HeadersTooLarge { limit: MAX_HEAD_BYTES }.into_response();

@@ -38,7 +38,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(url) = args.database_url.or_else(|| std::env::var("DATABASE_URL").ok()).filter(|url| !url.is_empty())
+    let Some(url) =
+        args.database_url.filter(|url| !url.trim().is_empty()).or_else(|| shared::settings::env_var("DATABASE_URL"))
     else {
         eprintln!("import: no database: pass --database-url or set DATABASE_URL (postgres://… or sqlite://…)");
         return ExitCode::from(2);

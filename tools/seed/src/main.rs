@@ -8,7 +8,7 @@ use shared::settings::PoolSettings;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let Some(url) = std::env::var("DATABASE_URL").ok().filter(|url| !url.is_empty()) else {
+    let Some(url) = shared::settings::env_var("DATABASE_URL") else {
         eprintln!(
             "seed: DATABASE_URL is not set (e.g. sqlite://.local/v3.db or postgres://postgres@127.0.0.1:5432/postgres)"
         );

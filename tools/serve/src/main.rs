@@ -1,8 +1,8 @@
 //! `serve`: every `/v3` route from one HTTP/1.1 server process, the same axum app the
 //! functions run (`shared::http::app`), served by `axum::serve`. For on-premises or
 //! container deployments next to the contact-center database, and for load tests.
-//! `serve routes` prints the route table as JSON (what the template, OpenAPI and
-//! watch-router checks compare against).
+//! `serve routes` prints the route table as JSON (what the template and OpenAPI checks
+//! compare against); `serve settings` what the functions read in AWS (for the template check).
 //!
 //! `PORT` (default 8080), `HOST` (default 0.0.0.0), `DATABASE_URL` (required), and the pool
 //! settings of the functions, except that `DB_MAX_CONNECTIONS` defaults to twice the CPUs
@@ -31,13 +31,26 @@ struct Cli {
 enum Command {
     /// Print the route table as JSON: [{"function", "method", "path"}, …].
     Routes,
+    /// Print what the functions read in AWS as JSON: {"auth_modes", "managed_variables"}.
+    Settings,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    if let Some(Command::Routes) = Cli::parse().command {
-        println!("{}", serde_json::to_string_pretty(&shared::http::ALL).expect("the route table serializes"));
-        return ExitCode::SUCCESS;
+    match Cli::parse().command {
+        Some(Command::Routes) => {
+            println!("{}", serde_json::to_string_pretty(&shared::http::ALL).expect("the route table serializes"));
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Settings) => {
+            let settings = serde_json::json!({
+                "auth_modes": shared::settings::AUTH_MODES,
+                "managed_variables": shared::settings::MANAGED_VARIABLES,
+            });
+            println!("{settings:#}");
+            return ExitCode::SUCCESS;
+        }
+        None => {}
     }
     shared::telemetry::init();
     match run().await {
