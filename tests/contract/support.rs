@@ -87,8 +87,8 @@ pub async fn invoke_unmatched(event: &Event) -> Reply {
 }
 
 /// Sends a request to an app and reads its whole answer.
-pub async fn send(app: axum::Router, request: Request) -> Reply {
-    let response = app.oneshot(request).await.expect("the app is infallible");
+pub async fn send(app: shared::http::App, request: Request) -> Reply {
+    let response = app.oneshot(request.map(axum::body::Body::new)).await.expect("the app is infallible");
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.expect("the body is in memory").to_bytes();
     let body = String::from_utf8(bytes.to_vec()).expect("the API answers text");

@@ -9,7 +9,8 @@ check() {
   local method=$1 path=$2 status=$3 expected=$4
   shift 4
   local out
-  out=$(curl -s -X "$method" -w '\n%{http_code}' --max-time 120 "$@" "$base$path")
+  # A timeout or refused connection is a failed check (status 000), not the end of the run.
+  out=$(curl -s -X "$method" -w '\n%{http_code}' --max-time 120 "$@" "$base$path") || true
   local got_status=${out##*$'\n'} got_body=${out%$'\n'*} text=${expected:1} body_ok=no
   case "${expected:0:1}" in
     '=') [[ "$got_body" == "$text" ]] && body_ok=yes ;;

@@ -16,8 +16,13 @@ pub mod parameters;
 pub mod reply;
 pub mod routes;
 
+use std::convert::Infallible;
+
 use axum::Router;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
+use tower::util::BoxCloneSyncService;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -56,24 +61,28 @@ pub fn endpoints() -> [Endpoint; 7] {
     ]
 }
 
+/// An app: a router inside the middleware, as one service over axum's requests (lambda_http's
+/// and hyper's bodies are boxed into axum's on the way in: `function::run`, `axum::serve`).
+pub type App = BoxCloneSyncService<Request, Response, Infallible>;
+
 /// Every route in one app: `serve`, and the tests.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState) -> App {
     let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
     with_fallback(router, state, "serve")
 }
 
 /// One function: its route, and the contract's fallback for anything else.
-pub fn function_app(endpoint: Endpoint, state: AppState) -> Router {
+pub fn function_app(endpoint: Endpoint, state: AppState) -> App {
     with_fallback(endpoint.router, state, endpoint.route.function)
 }
 
 /// The catch-all function (API Gateway's `$default` route): the fallback alone. It needs
 /// no database.
-pub fn fallback_app() -> Router {
+pub fn fallback_app() -> App {
     layered(Router::new().fallback(routes::unmatched), "unknown-route")
 }
 
-fn with_fallback(router: Router<AppState>, state: AppState, function: &'static str) -> Router {
+fn with_fallback(router: Router<AppState>, state: AppState, function: &'static str) -> App {
     let router = router.fallback(routes::unmatched).method_not_allowed_fallback(routes::unmatched).with_state(state);
     layered(router, function)
 }
@@ -81,10 +90,13 @@ fn with_fallback(router: Router<AppState>, state: AppState, function: &'static s
 /// The middleware, outermost first: a well-formed request id on the request, the request's
 /// span with one access-log line and its metrics, the id echoed on the response, the limit
 /// on headers, then the conditional GET. (The body's limit and content type are the POST's
-/// body extractor's: no other route reads a body.)
-fn layered(router: Router, function: &'static str) -> Router {
-    router.layer(
+/// body extractor's: no other route reads a body.) Wrapped around the whole router rather
+/// than each route (`Router::layer`), so a request pays for one stack, not a clone of it per
+/// route call.
+fn layered(router: Router, function: &'static str) -> App {
+    BoxCloneSyncService::new(
         ServiceBuilder::new()
+            .map_response(IntoResponse::into_response)
             .map_request(middleware::drop_ill_formed_request_id)
             .layer(SetRequestIdLayer::new(middleware::X_REQUEST_ID, middleware::RequestIds))
             .layer(
@@ -96,6 +108,7 @@ fn layered(router: Router, function: &'static str) -> Router {
             )
             .layer(PropagateRequestIdLayer::new(middleware::X_REQUEST_ID))
             .layer(axum::middleware::from_fn(middleware::limit_head))
-            .layer(axum::middleware::from_fn(middleware::conditional_get)),
+            .layer(axum::middleware::from_fn(middleware::conditional_get))
+            .service(router),
     )
 }

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use axum::ServiceExt;
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use shared::AppState;
@@ -75,7 +76,8 @@ async fn run() -> Result<(), String> {
     tracing::info!(%address, engine = state.db.engine(), "serving /v3");
 
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, shared::http::app(state.clone())).with_graceful_shutdown(async move {
+    let app = shared::http::app(state.clone()).into_make_service();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: draining requests in flight");
         let _ = drained_tx.send(());
