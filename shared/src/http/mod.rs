@@ -112,3 +112,14 @@ fn layered(router: Router, function: &'static str) -> App {
             .service(router),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_of_the_table_has_its_endpoint_in_the_same_order() {
+        let served: Vec<&Route> = endpoints().iter().map(|endpoint| endpoint.route).collect();
+        assert_eq!(served, ALL);
+    }
+}
