@@ -18,48 +18,71 @@ pub(crate) fn parse_digits(text: &str) -> Option<i32> {
     significant.parse::<u64>().map_or(Some(0), Some).and_then(|n| i32::try_from(n).ok())
 }
 
-/// A `task_id`, `campaign_id` or `agent_id` path parameter.
-fn numeric_id(field: &'static str, text: &str) -> Result<i32, ApiError> {
-    parse_digits(text).ok_or_else(|| numeric_id_refused(field))
+/// An id named by a path parameter: its name in the route's path, how its text is parsed,
+/// and what a caller is told when it is refused (also for a segment that is not UTF-8 once
+/// percent-decoded). The HTTP layer's one path extractor works for every such id.
+pub trait PathId: Sized {
+    const PARAMETER: &'static str;
+
+    fn parse(text: &str) -> Result<Self, ApiError>;
+
+    fn refused() -> ApiError;
 }
 
-fn numeric_id_refused(field: &'static str) -> ApiError {
-    ApiError::bad_request(format!("{field} must be a decimal integer from 0 to 2147483647 (digits only)"))
+/// Declares a numeric id: digits only, leading zeros allowed, 0 to 2147483647. One
+/// declaration for the three, so their rule and message cannot drift apart.
+macro_rules! numeric_id {
+    ($(#[$doc:meta])* $name:ident, $parameter:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(i32);
+
+        impl $name {
+            pub fn parse(text: &str) -> Result<Self, ApiError> {
+                parse_digits(text).map(Self).ok_or_else(<Self as PathId>::refused)
+            }
+
+            pub fn get(self) -> i32 {
+                self.0
+            }
+        }
+
+        impl PathId for $name {
+            const PARAMETER: &'static str = $parameter;
+
+            fn parse(text: &str) -> Result<Self, ApiError> {
+                $name::parse(text)
+            }
+
+            fn refused() -> ApiError {
+                ApiError::bad_request(concat!($parameter, " must be a decimal integer from 0 to 2147483647 (digits only)"))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
 }
 
-/// A task (`idTarea`): 0 to 2147483647, as CONTRACT 2 and `openapi.yaml` have it. In a path,
-/// digits only (leading zeros allowed); in the POST's body, also an integral JSON number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(i32);
-
-/// A campaign (`idCampania`): 0 to 2147483647, digits only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CampaignId(i32);
-
-/// An agent (`idAgente`): 0 to 2147483647, digits only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AgentId(i32);
-
-/// An interaction (`idInteraccion`): 1 to 64 characters from `A-Z a-z 0-9 _ - .`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InteractionId(String);
-
-impl TaskId {
-    /// Why the id was refused (also for a path segment that is not UTF-8 once decoded).
-    pub fn refused() -> ApiError {
-        numeric_id_refused(Self::PARAMETER)
-    }
-
-    pub const PARAMETER: &str = "task_id";
-
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        numeric_id(Self::PARAMETER, text).map(Self)
-    }
-
-    pub fn get(self) -> i32 {
-        self.0
-    }
-}
+numeric_id!(
+    /// A task (`idTarea`), as CONTRACT 2 and `openapi.yaml` have it. In a path, digits only; in
+    /// the POST's body, also an integral JSON number (`TryFrom<i64>`).
+    TaskId,
+    "task_id"
+);
+numeric_id!(
+    /// A campaign (`idCampania`).
+    CampaignId,
+    "campaign_id"
+);
+numeric_id!(
+    /// An agent (`idAgente`).
+    AgentId,
+    "agent_id"
+);
 
 /// A task id from a number already known to be an integer (the POST's body): 0 to
 /// 2147483647, else `Err`.
@@ -71,55 +94,15 @@ impl TryFrom<i64> for TaskId {
     }
 }
 
-impl CampaignId {
-    /// Why the id was refused (also for a path segment that is not UTF-8 once decoded).
-    pub fn refused() -> ApiError {
-        numeric_id_refused(Self::PARAMETER)
-    }
-
-    pub const PARAMETER: &str = "campaign_id";
-
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        numeric_id(Self::PARAMETER, text).map(Self)
-    }
-
-    pub fn get(self) -> i32 {
-        self.0
-    }
-}
-
-impl AgentId {
-    /// Why the id was refused (also for a path segment that is not UTF-8 once decoded).
-    pub fn refused() -> ApiError {
-        numeric_id_refused(Self::PARAMETER)
-    }
-
-    pub const PARAMETER: &str = "agent_id";
-
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        numeric_id(Self::PARAMETER, text).map(Self)
-    }
-
-    pub fn get(self) -> i32 {
-        self.0
-    }
-}
+/// An interaction (`idInteraccion`): 1 to 64 characters from `A-Z a-z 0-9 _ - .`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionId(String);
 
 impl InteractionId {
-    pub const PARAMETER: &str = "interaction_id";
-
     pub fn parse(text: &str) -> Result<Self, ApiError> {
         let valid = (1..=MAX_INTERACTION_ID_CHARS).contains(&text.len())
             && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if valid { Ok(Self(text.to_owned())) } else { Err(Self::refused()) }
-    }
-
-    /// Why an interaction id was refused (also for a path segment that is not UTF-8 once
-    /// percent-decoded).
-    pub fn refused() -> ApiError {
-        ApiError::bad_request(format!(
-            "interaction_id must be 1 to {MAX_INTERACTION_ID_CHARS} characters from A-Z a-z 0-9 _ - ."
-        ))
+        if valid { Ok(Self(text.to_owned())) } else { Err(<Self as PathId>::refused()) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -127,15 +110,17 @@ impl InteractionId {
     }
 }
 
-impl std::fmt::Display for CampaignId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+impl PathId for InteractionId {
+    const PARAMETER: &'static str = "interaction_id";
 
-impl std::fmt::Display for AgentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+    fn parse(text: &str) -> Result<Self, ApiError> {
+        InteractionId::parse(text)
+    }
+
+    fn refused() -> ApiError {
+        ApiError::bad_request(format!(
+            "interaction_id must be 1 to {MAX_INTERACTION_ID_CHARS} characters from A-Z a-z 0-9 _ - ."
+        ))
     }
 }
 

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use http_body_util::BodyExt;
 
 use crate::error::ApiError;
-use crate::ids::{AgentId, CampaignId, InteractionId, TaskId};
+use crate::ids::{AgentId, CampaignId, InteractionId, PathId, TaskId};
 use crate::models::OutgoingParameterWrite;
 use crate::validation;
 
@@ -21,52 +21,37 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// that writes its whole body before reading gets the answer instead of a reset connection.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The path parameter `name`, percent-decoded once by axum; `refused` when it is not UTF-8
-/// once decoded.
-async fn path_parameter(parts: &mut Parts, name: &str, refused: fn() -> ApiError) -> Result<String, ApiError> {
+/// The id a route's path names, parsed from its parameter as axum percent-decoded it (once).
+async fn path_id<T: PathId>(parts: &mut Parts) -> Result<T, ApiError> {
     let parameters = match RawPathParams::from_request_parts(parts, &()).await {
         Ok(parameters) => parameters,
-        Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => return Err(refused()),
+        Err(RawPathParamsRejection::InvalidUtf8InPathParam(_)) => return Err(T::refused()),
         Err(other) => return Err(ApiError::internal(other.body_text())),
     };
-    parameters
+    let (_, text) = parameters
         .iter()
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-        .ok_or_else(|| ApiError::internal(format!("the route has no path parameter {name}")))
+        .find(|(key, _)| *key == T::PARAMETER)
+        .ok_or_else(|| ApiError::internal(format!("the route has no path parameter {}", T::PARAMETER)))?;
+    T::parse(text)
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for TaskId {
-    type Rejection = ApiError;
+/// Each id type is an extractor through [`path_id`]. (A blanket impl over `PathId` is not
+/// allowed: both the trait and the types would have to be axum's or ours.)
+macro_rules! extract_path_id {
+    ($($id:ty),+) => {
+        $(
+            impl<S: Send + Sync> FromRequestParts<S> for $id {
+                type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        TaskId::parse(&path_parameter(parts, TaskId::PARAMETER, TaskId::refused).await?)
-    }
+                async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+                    path_id(parts).await
+                }
+            }
+        )+
+    };
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CampaignId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        CampaignId::parse(&path_parameter(parts, CampaignId::PARAMETER, CampaignId::refused).await?)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for AgentId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        AgentId::parse(&path_parameter(parts, AgentId::PARAMETER, AgentId::refused).await?)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for InteractionId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        InteractionId::parse(&path_parameter(parts, InteractionId::PARAMETER, InteractionId::refused).await?)
-    }
-}
+extract_path_id!(TaskId, CampaignId, AgentId, InteractionId);
 
 /// The body of `POST /v3/parameters/outgoing`: JSON (415 otherwise), at most
 /// [`MAX_BODY_BYTES`] (413), one write per (task, key) once validated (400).

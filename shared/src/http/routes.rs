@@ -76,12 +76,6 @@ impl Route {
         Endpoint { route: self, router: Router::new().route(self.path, methods) }
     }
 
-    /// The path parameter's name, if the path has one (`{task_id}` → `task_id`).
-    pub fn path_parameter(&self) -> Option<&'static str> {
-        let start = self.path.rfind('{')?;
-        Some(&self.path[start + 1..self.path.len() - 1])
-    }
-
     /// Whether `path` (case-sensitive, no trailing slash) is this route's. Every template is
     /// a literal, optionally followed by one `{parameter}` segment, which must not be empty.
     pub fn matches(&self, path: &str) -> bool {
@@ -168,11 +162,5 @@ mod tests {
     #[test]
     fn unknown_path_is_404() {
         assert_eq!(unmatched_error(&Method::GET, "/v3/nothing").status().as_u16(), 404);
-    }
-
-    #[test]
-    fn path_parameter_names_come_from_the_template() {
-        assert_eq!(GET_FULL_INTERACTION.path_parameter(), Some("interaction_id"));
-        assert_eq!(PUT_OUTGOING_PARAMETERS.path_parameter(), None);
     }
 }
