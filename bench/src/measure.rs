@@ -6,13 +6,19 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use shared::store::{agents, campaigns, interactions, parameters};
+use std::sync::LazyLock;
+
+use shared::layout::Layout;
+use shared::store::Statements;
 use sqlx::{Connection, PgConnection};
 
 use crate::emulator::Emulator;
 use crate::stats::{micros, millis, percentile};
 
 const INTERACTION: &str = "210614222408193_ACD_00001";
+
+/// The functions' statements (the default layout), for the floor and pgbench.
+pub static SQL: LazyLock<Statements> = LazyLock::new(|| Statements::for_layout(&Layout::MitAcd));
 
 /// A function under test: its binary, the event it is invoked with, its SQL floor.
 pub struct Subject {
@@ -30,31 +36,35 @@ pub enum Floor {
 
 pub fn subjects() -> Vec<Subject> {
     vec![
-        Subject { function: "get-agent", event_file: "get-agent", floor: Some(Floor::ById(agents::FIND.as_str(), 8)) },
+        Subject {
+            function: "get-agent",
+            event_file: "get-agent",
+            floor: Some(Floor::ById(SQL.find_agent.as_str(), 8)),
+        },
         Subject {
             function: "get-campaign",
             event_file: "get-campaign",
-            floor: Some(Floor::ById(campaigns::FIND.as_str(), 2)),
+            floor: Some(Floor::ById(SQL.find_campaign.as_str(), 2)),
         },
         Subject {
             function: "get-interaction",
             event_file: "get-interaction",
-            floor: Some(Floor::ByText(interactions::FIND.as_str(), INTERACTION)),
+            floor: Some(Floor::ByText(SQL.find_interaction.as_str(), INTERACTION)),
         },
         Subject {
             function: "get-full-interaction",
             event_file: "get-full-interaction",
-            floor: Some(Floor::ByText(interactions::FIND_FULL, INTERACTION)),
+            floor: Some(Floor::ByText(SQL.find_full_interaction.as_str(), INTERACTION)),
         },
         Subject {
             function: "get-outgoing-parameters",
             event_file: "get-outgoing-parameters",
-            floor: Some(Floor::ById(parameters::LIST_OUTGOING, 812)),
+            floor: Some(Floor::ById(SQL.list_outgoing.as_str(), 812)),
         },
         Subject {
             function: "get-incoming-parameters",
             event_file: "get-incoming-parameters",
-            floor: Some(Floor::ById(parameters::LIST_INCOMING, 812)),
+            floor: Some(Floor::ById(SQL.list_incoming.as_str(), 812)),
         },
         Subject {
             function: "put-outgoing-parameters",
@@ -184,7 +194,7 @@ pub async fn run_floor(database_url: &str, floor: Floor, count: usize) -> Result
         let result = match floor {
             Floor::ById(sql, id) => sqlx::query(sql).bind(id).fetch_all(&mut connection).await.map(drop),
             Floor::ByText(sql, id) => sqlx::query(sql).bind(id).fetch_all(&mut connection).await.map(drop),
-            Floor::Upsert => sqlx::query(parameters::UPSERT_OUTGOING_POSTGRES)
+            Floor::Upsert => sqlx::query(SQL.upsert_outgoing.as_str())
                 .bind(vec![812_i32])
                 .bind(vec!["alexitos4"])
                 .bind(vec!["42sdfe"])

@@ -388,7 +388,22 @@ async fn photos_as_base64_text(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Why no connection could be had, if that is what `error` means (the API answers 503 then).
+/// Whether `error` says a table or column does not exist: the database is not (yet) laid
+/// out as the API needs, which is the operator's to fix, not the caller's fault.
+pub fn is_missing_schema(error: &sqlx::Error) -> bool {
+    match error {
+        // PostgreSQL: undefined_table, undefined_column.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "42703")) => true,
+        // SQLite reports both as a generic error (code 1) with this text.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("1") => {
+            db.message().starts_with("no such table") || db.message().starts_with("no such column")
+        }
+        _ => false,
+    }
+}
+
+/// Why the database could not serve the request, if that is what `error` means (the API
+/// answers 503 then): no connection could be had, or the schema lacks what the API needs.
 pub fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
     match error {
         sqlx::Error::PoolTimedOut => Some("no connection within the acquire timeout (unreachable or pool exhausted)"),
@@ -398,6 +413,7 @@ pub fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
         sqlx::Error::Configuration(cause) if cause.is::<crate::credentials::CredentialError>() => {
             Some("database credentials could not be obtained")
         }
+        error if is_missing_schema(error) => Some("a table or column the API needs is missing (see the schema check)"),
         sqlx::Error::Database(db) => {
             let code = db.code()?;
             if let Ok(sqlite_code) = code.parse::<i32>() {

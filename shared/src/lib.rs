@@ -1,5 +1,5 @@
-//! Everything the `/v3` functions share. Modules depend one way: `settings` → `db`
-//! (with `credentials`, `aws`) → `store` → `http` → `function`; a function's `main` is one call to
+//! Everything the `/v3` functions share. Modules depend one way: `schema` → `layout` →
+//! `settings` → `db` (with `credentials`, `aws`) → `store` → `http` → `function`; a function's `main` is one call to
 //! [`function::run`] with its route's endpoint.
 
 pub mod aws;
@@ -10,6 +10,7 @@ pub mod error;
 pub mod function;
 pub mod http;
 pub mod ids;
+pub mod layout;
 pub mod mapper;
 pub mod models;
 pub mod schema;

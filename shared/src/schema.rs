@@ -1,9 +1,7 @@
 //! MitACD's tables as the API knows them (CONTRACT.md section 5): every table, every column
 //! in the table's order, its SQL Server type, and whether a response may carry it. The
-//! migrations create exactly this; the stores build their SELECT lists from it, the demo
-//! loader and `import` write rows through it, and the tests check the database against it.
-
-use std::fmt::Write as _;
+//! migrations create exactly this; the stores build their statements from it (spelled as
+//! `crate::layout` says), the demo loader and `import` write rows through it, and the tests check the database against it.
 
 /// A column's type in MitACD (SQL Server). PostgreSQL holds each as AWS DMS replicates it:
 /// `int` → integer, `tinyint` → smallint, `bigint` → bigint, `datetime` → timestamp(3)
@@ -31,16 +29,6 @@ impl SqlType {
             Self::VarChar(length) => format!("varchar({length})"),
             Self::Text => "varchar(max)".into(),
             Self::DateTime => "datetime".into(),
-        }
-    }
-
-    /// Integers are read through a cast to the API's own width, so that a copy whose column
-    /// is wider or narrower (`integer` for `smallint`, say) decodes the same.
-    fn read_cast(self) -> Option<&'static str> {
-        match self {
-            Self::Int | Self::TinyInt => Some("INTEGER"),
-            Self::BigInt => Some("BIGINT"),
-            Self::VarChar(_) | Self::Text | Self::DateTime => None,
         }
     }
 }
@@ -82,43 +70,6 @@ impl Table {
 
     pub fn returned_columns(&self) -> impl Iterator<Item = &'static Column> {
         self.columns.iter().filter(|column| column.returned)
-    }
-
-    /// The returned columns, in order, as a SELECT list (integers cast, see [`SqlType`]).
-    pub fn select_list(&self, alias: Option<&str>) -> String {
-        let mut list = String::new();
-        for column in self.returned_columns() {
-            if !list.is_empty() {
-                list.push_str(", ");
-            }
-            list.push_str(&read_expression(alias, column));
-        }
-        list
-    }
-
-    /// `SELECT <returned columns> FROM "<table>" WHERE <key> = $1, …`.
-    pub fn find_by_key(&self) -> String {
-        let mut sql = format!("SELECT {} FROM \"{}\" WHERE ", self.select_list(None), self.name);
-        for (index, key) in self.primary_key.iter().enumerate() {
-            if index > 0 {
-                sql.push_str(" AND ");
-            }
-            let _ = write!(sql, "\"{key}\" = ${}", index + 1);
-        }
-        sql
-    }
-}
-
-/// One column as the API reads it: `"x"`, or `CAST("x" AS INTEGER) AS "x"`, prefixed by a
-/// table alias when given.
-pub fn read_expression(alias: Option<&str>, column: &Column) -> String {
-    let qualified = match alias {
-        Some(alias) => format!("{alias}.\"{}\"", column.name),
-        None => format!("\"{}\"", column.name),
-    };
-    match column.sql_type.read_cast() {
-        Some(cast) => format!("CAST({qualified} AS {cast}) AS \"{}\"", column.name),
-        None => qualified,
     }
 }
 
@@ -305,22 +256,5 @@ mod tests {
                 assert!(!column.nullable, "{}.{key}", table.name);
             }
         }
-    }
-
-    #[test]
-    fn password_columns_and_company_are_never_selected() {
-        let agent = AGENTES.find_by_key();
-        for withheld in ["Password", "PasswordLoginId", "passwordMIM"] {
-            assert!(!agent.contains(&format!("\"{withheld}\"")), "{agent}");
-        }
-        assert!(!CAMPANIAS.find_by_key().contains("\"idEmpresa\""));
-    }
-
-    #[test]
-    fn integers_are_read_at_the_api_width() {
-        assert_eq!(
-            GRUPOS.find_by_key(),
-            r#"SELECT CAST("idGrupo" AS INTEGER) AS "idGrupo", "Nombre", CAST("idSupervisor" AS INTEGER) AS "idSupervisor" FROM "Grupos" WHERE "idGrupo" = $1"#
-        );
     }
 }

@@ -13,17 +13,26 @@
 //! against the Amazon RDS CA bundle, or the PEM file `DB_CA_BUNDLE` names; see
 //! [`crate::credentials`].
 //!
+//! Where MitACD's tables are in it: `DB_LAYOUT` (`mitacd`, the default: CONTRACT section 5's
+//! names, as our migrations make them; `babelfish`: MitACD itself in Babelfish for Aurora
+//! PostgreSQL, in schema `DB_SCHEMA`, default `mitacd_dbo`). See [`crate::layout`].
+//!
 //! Nothing here opens a connection or calls AWS; the database layer builds its pool from
 //! [`DatabaseSettings`].
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use crate::layout::{DEFAULT_BABELFISH_SCHEMA, Layout, SchemaName};
+
 /// A variable of the process's environment, trimmed; a blank one counts as unset (a template
 /// parameter left empty). Every setting of the library and its tools is read through here.
 pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
 }
+
+/// The variables that say where MitACD's tables are (`crate::layout`); every mode reads them.
+pub const LAYOUT_VARIABLES: [&str; 2] = ["DB_LAYOUT", "DB_SCHEMA"];
 
 /// The values `DB_AUTH_MODE` accepts (the template's `DatabaseAuthMode` offers exactly these).
 pub const AUTH_MODES: [&str; 2] = ["secrets-manager", "iam"];
@@ -91,11 +100,12 @@ impl Default for PoolSettings {
     }
 }
 
-/// Which database, and how to pool its connections.
+/// Which database, how to pool its connections, and where MitACD's tables are in it.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub source: DatabaseSource,
     pub pool: PoolSettings,
+    pub layout: Layout,
 }
 
 /// What `serve` reads: where to listen, and the database (`DB_MAX_CONNECTIONS` defaulting
@@ -126,6 +136,8 @@ pub enum ConfigError {
     InvalidDatabaseUrl { engine: &'static str, reason: String },
     #[error("cannot create the folder {path} for the SQLite database: {reason}")]
     UncreatableFolder { path: String, reason: String },
+    #[error("DB_LAYOUT={0} reads MitACD where Babelfish keeps it, in PostgreSQL: DATABASE_URL names SQLite")]
+    LayoutNeedsPostgres(&'static str),
     #[error("{name} must be {rule} (got '{value}')")]
     InvalidSetting { name: &'static str, rule: &'static str, value: String },
 }
@@ -149,7 +161,42 @@ impl DatabaseSettings {
     /// blank value counts as unset.
     pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let lookup = |name: &str| lookup(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
-        Ok(Self { pool: pool_settings(&lookup, 1)?, source: DatabaseSource::from_lookup(&lookup)? })
+        Self::with_pool(&lookup, 1)
+    }
+
+    fn with_pool(lookup: &impl Fn(&str) -> Option<String>, connections: u32) -> Result<Self, ConfigError> {
+        let source = DatabaseSource::from_lookup(lookup)?;
+        let layout = layout(lookup)?;
+        if layout != Layout::MitAcd && matches!(&source, DatabaseSource::Url(url) if url.starts_with("sqlite:")) {
+            return Err(ConfigError::LayoutNeedsPostgres(layout.name()));
+        }
+        Ok(Self { pool: pool_settings(lookup, connections)?, source, layout })
+    }
+}
+
+/// Where MitACD's tables are, from the environment alone (`DB_LAYOUT`, `DB_SCHEMA`): for the
+/// commands that load data, which refuse any layout whose schema is not ours.
+pub fn layout_from_env() -> Result<Layout, ConfigError> {
+    layout(&env_var)
+}
+
+/// `DB_LAYOUT` (`mitacd`, the default, or `babelfish`) and, for Babelfish, `DB_SCHEMA`
+/// (default `mitacd_dbo`; `dbo` in Babelfish's single-db mode). See `crate::layout`.
+fn layout(lookup: &impl Fn(&str) -> Option<String>) -> Result<Layout, ConfigError> {
+    match lookup("DB_LAYOUT").as_deref() {
+        None | Some("mitacd") => Ok(Layout::MitAcd),
+        Some("babelfish") => {
+            let schema = lookup("DB_SCHEMA").unwrap_or_else(|| DEFAULT_BABELFISH_SCHEMA.to_owned());
+            let schema = SchemaName::parse(&schema).ok_or(ConfigError::InvalidSetting {
+                name: "DB_SCHEMA",
+                rule: SchemaName::RULE,
+                value: schema,
+            })?;
+            Ok(Layout::Babelfish { schema })
+        }
+        Some(other) => {
+            Err(ConfigError::InvalidSetting { name: "DB_LAYOUT", rule: "mitacd or babelfish", value: other.to_owned() })
+        }
     }
 }
 
@@ -168,10 +215,7 @@ impl ServeSettings {
         Ok(Self {
             host,
             port: setting(&env_var, "PORT", 8080, 1..=65535, "a port number from 1 to 65535")?,
-            database: DatabaseSettings {
-                pool: pool_settings(&env_var, (cpus as u32 * 2).max(4))?,
-                source: DatabaseSource::from_lookup(&env_var)?,
-            },
+            database: DatabaseSettings::with_pool(&env_var, (cpus as u32 * 2).max(4))?,
         })
     }
 }
@@ -381,6 +425,7 @@ mod tests {
                 IAM_MODE[2],
                 ("DB_PORT", "5432"),
                 ("DB_NAME", "v3"),
+                ("DB_LAYOUT", "babelfish"),
             ];
             let lookup = |name: &str| {
                 asked.borrow_mut().insert(name.to_owned());
@@ -391,7 +436,42 @@ mod tests {
         let mut expected: std::collections::BTreeSet<String> =
             MANAGED_VARIABLES.iter().map(|v| v.to_string()).collect();
         expected.extend(["DATABASE_URL", "DB_MAX_CONNECTIONS", "DB_ACQUIRE_TIMEOUT_MS"].map(String::from));
+        expected.extend(LAYOUT_VARIABLES.map(String::from));
         assert_eq!(asked.into_inner(), expected);
+    }
+
+    fn layout_of(pairs: &[(&str, &str)]) -> Result<Layout, ConfigError> {
+        settings(pairs).map(|settings| settings.layout)
+    }
+
+    #[test]
+    fn the_layout_is_mitacd_unless_db_layout_says_babelfish() {
+        let url = ("DATABASE_URL", "postgres://db/v3");
+        assert_eq!(layout_of(&[url]).unwrap(), Layout::MitAcd);
+        assert_eq!(layout_of(&[url, ("DB_LAYOUT", " ")]).unwrap(), Layout::MitAcd);
+        assert_eq!(
+            layout_of(&[url, ("DB_LAYOUT", "babelfish")]).unwrap(),
+            Layout::Babelfish { schema: SchemaName::parse("mitacd_dbo").unwrap() }
+        );
+        assert_eq!(
+            layout_of(&[url, ("DB_LAYOUT", "babelfish"), ("DB_SCHEMA", "dbo")]).unwrap(),
+            Layout::Babelfish { schema: SchemaName::parse("dbo").unwrap() }
+        );
+    }
+
+    #[test]
+    fn a_bad_layout_or_schema_or_babelfish_on_sqlite_is_refused() {
+        let url = ("DATABASE_URL", "postgres://db/v3");
+        assert!(matches!(
+            layout_of(&[url, ("DB_LAYOUT", "Babelfish")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_LAYOUT", .. }
+        ));
+        assert!(matches!(
+            layout_of(&[url, ("DB_LAYOUT", "babelfish"), ("DB_SCHEMA", "x\"; DROP")]).unwrap_err(),
+            ConfigError::InvalidSetting { name: "DB_SCHEMA", .. }
+        ));
+        let error = layout_of(&[("DATABASE_URL", "sqlite://x.db"), ("DB_LAYOUT", "babelfish")]).unwrap_err();
+        assert!(matches!(error, ConfigError::LayoutNeedsPostgres("babelfish")), "{error}");
     }
 
     #[test]

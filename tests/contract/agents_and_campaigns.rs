@@ -121,7 +121,7 @@ async fn agent_with_null_in_every_column_prints_nulls(api: &TestApi) {
 async fn stored_passwords_never_leave_the_database(api: &TestApi) {
     let secrets = shared::demo::DemoData::load().never_returned_values();
     assert!(secrets.len() >= 9, "the demo rows hold the password values: {secrets:?}");
-    for body in crate::support::every_demo_response(api).await {
+    for body in crate::support::every_demo_response(&api.state).await {
         for secret in &secrets {
             assert!(!body.contains(secret.as_str()), "a stored password ({secret}) in {body}");
         }

@@ -4,6 +4,7 @@
 mod support;
 
 mod agents_and_campaigns;
+mod babelfish;
 mod columns;
 mod errors;
 mod http_behaviour;

@@ -18,9 +18,9 @@ async fn a_hand_written_copy_with_wider_columns_serves_the_same_bytes() {
     by_hand.execute(BY_HAND).await;
     let demo = shared::demo::DemoData::load();
     for table in TABLES {
-        rows::write(&by_hand.state.db, table, &demo.rows(table).unwrap(), OnConflict::Keep).await.unwrap();
+        rows::write(by_hand.state.db(), table, &demo.rows(table).unwrap(), OnConflict::Keep).await.unwrap();
     }
-    let (expected, served) = (every_demo_response(&ours).await, every_demo_response(&by_hand).await);
+    let (expected, served) = (every_demo_response(&ours.state).await, every_demo_response(&by_hand.state).await);
     assert_eq!(expected.len(), served.len());
     for (expected, served) in expected.iter().zip(&served) {
         assert_eq!(served, expected);

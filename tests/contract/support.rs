@@ -21,7 +21,7 @@ pub struct TestApi {
 impl TestApi {
     pub async fn sqlite() -> Self {
         let api = Self::sqlite_unseeded();
-        shared::demo::seed(&api.state.db).await.expect("seed SQLite");
+        shared::demo::seed(api.state.db()).await.expect("seed SQLite");
         api
     }
 
@@ -34,7 +34,7 @@ impl TestApi {
     /// `CI=true`, where a missing PostgreSQL fails the test: CI must never skip it.
     pub async fn postgres() -> Option<Self> {
         let api = Self::postgres_unseeded().await?;
-        shared::demo::seed(&api.state.db).await.expect("seed PostgreSQL");
+        shared::demo::seed(api.state.db()).await.expect("seed PostgreSQL");
         Some(api)
     }
 
@@ -45,26 +45,26 @@ impl TestApi {
     }
 
     fn over(scratch: ScratchDatabase) -> Self {
-        Self { state: AppState { db: scratch.db.clone() }, scratch }
+        Self { state: AppState::new(scratch.db.clone()), scratch }
     }
 
     /// The state of another function process over the same database (its own pool).
     pub fn another_process(&self) -> AppState {
-        AppState { db: self.scratch.another_pool() }
+        AppState::new(self.scratch.another_pool())
     }
 
     pub fn engine(&self) -> &'static str {
-        self.state.db.engine()
+        self.state.db().engine()
     }
 
     /// Runs raw SQL (one statement or several) on the test database (to set up edge cases
     /// the demo rows lack).
     pub async fn execute(&self, sql: &str) {
-        self.state.db.execute_script(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
+        self.state.db().execute_script(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        self.state.db.fetch_scalar::<i64>(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
+        self.state.db().fetch_scalar::<i64>(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
     /// Sends `event` to the function that serves `route`: its own app, as its `main` runs it.
@@ -97,7 +97,7 @@ pub async fn send(app: shared::http::App, request: Request) -> Reply {
 
 /// The body of every stored-row response the demo data can give: each interaction (both
 /// views), campaign and agent by its id, and each task's parameters in both directions.
-pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
+pub async fn every_demo_response(state: &AppState) -> Vec<String> {
     use shared::schema::{AGENTES, CAMPANIAS, INTERACCIONES, PARAMETROS_TAREA_ENTRADA, PARAMETROS_TAREA_SALIDA};
     let data = shared::demo::DemoData::load();
     let ids = |table, key: &str| -> Vec<String> {
@@ -128,7 +128,7 @@ pub async fn every_demo_response(api: &TestApi) -> Vec<String> {
     }
     let mut bodies = Vec::new();
     for (route, file, parameter, id) in requests {
-        let reply = api.invoke(route, &Event::load(file).with_path_parameter(parameter, &id)).await;
+        let reply = invoke_with(state, route, &Event::load(file).with_path_parameter(parameter, &id)).await;
         assert_eq!(reply.status, 200, "{file} {id}: {}", reply.body);
         bodies.push(reply.body);
     }

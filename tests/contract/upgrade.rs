@@ -86,7 +86,7 @@ async fn load_old_demo_rows(api: &TestApi) {
 }
 
 async fn old_database(api: &TestApi) {
-    migrate_to_the_first_schema(&api.state.db).await;
+    migrate_to_the_first_schema(api.state.db()).await;
     load_old_demo_rows(api).await;
 }
 
@@ -102,7 +102,7 @@ fn json(body: &str) -> Value {
 
 async fn every_old_row_is_served_after_the_upgrade(api: &TestApi) {
     old_database(api).await;
-    api.state.db.migrate().await.expect("upgrade to MitACD");
+    api.state.db().migrate().await.expect("upgrade to MitACD");
     // Each stored-row route prints exactly the old row's values (and key order is checked by
     // the byte-for-byte tests of the new demo rows).
     let old: serde_json::Map<String, Value> = serde_json::from_str(OLD_DEMO).unwrap();
@@ -164,7 +164,7 @@ async fn old_values_are_converted_to_mitacd_types_as_the_api_printed_them(api: &
     api.execute(r#"INSERT INTO "ResultadosGestion" ("idResultadoGestion", "Codigo", "Nombre") VALUES (5, 'OK', 'Venta'), (6, 'NN', NULL)"#)
         .await;
     api.execute(r#"UPDATE "Interacciones" SET "idResultadoGestion" = 5"#).await;
-    api.state.db.migrate().await.expect("upgrade to MitACD");
+    api.state.db().migrate().await.expect("upgrade to MitACD");
 
     let agent = get(api, &routes::GET_AGENT, "get-agent", "agent_id", "3").await;
     // The bytes as the base64 text the API printed for them; the cost as the integer it was.
@@ -185,7 +185,7 @@ async fn old_values_are_converted_to_mitacd_types_as_the_api_printed_them(api: &
 async fn a_value_mitacd_cannot_hold_stops_the_upgrade_and_changes_nothing(api: &TestApi) {
     old_database(api).await;
     api.execute(r#"UPDATE "Agentes" SET "Costo" = 12.5 WHERE "idAgente" = 3"#).await;
-    let error = api.state.db.migrate().await.expect_err("a fractional cost cannot become MitACD's int").to_string();
+    let error = api.state.db().migrate().await.expect_err("a fractional cost cannot become MitACD's int").to_string();
     assert!(error.contains("Agentes.Costo"), "{error}");
     // Rolled back whole: the first schema's tables, with their rows, and no new table.
     assert_eq!(api.count(r#"SELECT COUNT(*) FROM "ParametroTareaSalida""#).await, 8);
@@ -200,15 +200,15 @@ async fn a_value_mitacd_cannot_hold_stops_the_upgrade_and_changes_nothing(api: &
 
     // Fixed, it upgrades.
     api.execute(r#"UPDATE "Agentes" SET "Costo" = 12 WHERE "idAgente" = 3"#).await;
-    api.state.db.migrate().await.expect("upgrade once the row is fixed");
+    api.state.db().migrate().await.expect("upgrade once the row is fixed");
 }
 
 async fn the_upgraded_database_takes_the_new_demo_rows(api: &TestApi) {
     old_database(api).await;
-    shared::demo::seed(&api.state.db).await.expect("upgrade and seed");
+    shared::demo::seed(api.state.db()).await.expect("upgrade and seed");
     // Same end state as a fresh database: every new demo response, passwords nowhere.
     let secrets = shared::demo::DemoData::load().never_returned_values();
-    for body in every_demo_response(api).await {
+    for body in every_demo_response(&api.state).await {
         assert!(secrets.iter().all(|secret| !body.contains(secret.as_str())), "{body}");
     }
     let fresh = TestApi::sqlite().await;

@@ -129,7 +129,7 @@ impl Server {
         let role = self.role(password).await;
         let arn = create_secret(&rds_secret(&role.name, password, self.port)).await;
         let state = secret_mode_state(self, &arn).await;
-        shared::demo::seed(&state.db).await.expect("migrate and seed through the secret's credentials");
+        shared::demo::seed(state.db()).await.expect("migrate and seed through the secret's credentials");
         (role, arn, state)
     }
 
@@ -186,7 +186,7 @@ async fn secret_settings(server: &Server, role: &Role, password: &str) -> Manage
 
 /// A function process's state over managed credentials.
 fn state_with(settings: ManagedSettings) -> AppState {
-    AppState { db: Database::managed_lazy(settings, &pool()) }
+    AppState::new(Database::managed_lazy(settings, &pool()))
 }
 
 async fn get_agent(state: &AppState) -> Reply {
@@ -288,7 +288,7 @@ async fn secrets_manager_unreachable_answers_503_without_hanging() {
     // Nothing listens on port 9: every attempt is refused; the SDK's bounded retries end it.
     let aws = AwsConfig::lambda(Some("http://127.0.0.1:9".into()));
     let settings = server.settings(DatabaseAuth::SecretsManager { secret_id: "any".into() });
-    let state = AppState { db: Database::managed(ManagedCredentials::with_aws(settings, aws), &pool()) };
+    let state = AppState::new(Database::managed(ManagedCredentials::with_aws(settings, aws), &pool()));
     let reply = answered(get_agent(&state)).await;
     assert_unavailable_without_detail(&reply, &["127.0.0.1:9"]);
 }
@@ -310,7 +310,7 @@ async fn the_server_certificate_must_chain_to_the_ca_bundle() {
     let mut settings = secret_settings(&server, &role, "tls-password").await;
     settings.ca_bundle = CaBundle([RDS_CA_BUNDLE, b"\n", &server.ca_pem].concat());
     let state = state_with(settings);
-    shared::demo::seed(&state.db).await.expect("the bundle plus the test CA verifies the server");
+    shared::demo::seed(state.db()).await.expect("the bundle plus the test CA verifies the server");
     assert_eq!(get_agent(&state).await.status, 200);
 }
 
@@ -387,8 +387,8 @@ async fn iam_mode_logs_in_with_a_fresh_token_for_each_new_connection() {
     assert!(first.contains("%2Fus-east-1%2Frds-db%2Faws4_request") && first.contains("X-Amz-Expires=900"), "{first}");
 
     server.set_password(&role, &first).await;
-    let state = AppState { db: Database::managed(credentials, &pool()) };
-    shared::demo::seed(&state.db).await.expect("migrate and seed with the IAM token");
+    let state = AppState::new(Database::managed(credentials, &pool()));
+    shared::demo::seed(state.db()).await.expect("migrate and seed with the IAM token");
     assert_eq!(get_agent(&state).await.status, 200);
     assert!(server.sessions_use_tls(&role).await);
 

@@ -84,10 +84,10 @@ async fn first_request() -> Result<serde_json::Value, Error> {
     let state = AppState::from_env()?;
     let state_ms = millis(started);
     let ready = Instant::now();
-    state.db.ready().await?; // SDK configuration, the secret, the connect options
+    state.db().ready().await?; // SDK configuration, the secret, the connect options
     let ready_ms = millis(ready);
     let query = Instant::now();
-    let agent = shared::store::agents::find(&state.db, shared::ids::AgentId::parse("8")?).await?; // connects (TLS), then the lookup
+    let agent = shared::store::agents::find(&state.store, shared::ids::AgentId::parse("8")?).await?; // connects (TLS), then the lookup
     let query_ms = millis(query);
     if agent.is_none() {
         return Err("agent 8 is missing: seed the database first".into());

@@ -6,7 +6,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use shared::db::Database;
+use shared::layout::Layout;
+use shared::store::Store;
 
 /// The custom resource's id: one resource, whatever the stack, so updates never replace it.
 pub const PHYSICAL_RESOURCE_ID: &str = "v3-database-migrations";
@@ -41,19 +42,40 @@ pub struct CustomResourceResponse {
 
 /// What a migration run did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Migrated {
-    pub engine: &'static str,
-    pub schema_version: i64,
+#[serde(untagged)]
+pub enum Migrated {
+    /// Our layout: the migrations ran, and the schema is at this version.
+    Applied { engine: &'static str, schema_version: i64 },
+    /// A layout whose schema is MitACD's own (Babelfish): nothing was touched.
+    NotOurs { layout: &'static str, migrated: bool, reason: &'static str },
 }
 
-/// Migrates the database `open` returns (opening it only when there is work to do).
-pub async fn migrate(open: impl FnOnce() -> Result<Database, String>) -> Result<Migrated, String> {
-    let db = open()?;
+/// Why nothing is migrated in a layout that is not ours.
+pub const NOT_OURS: &str = "the schema is MitACD's own, kept by the contact center: nothing is migrated or created";
+
+impl std::fmt::Display for Migrated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Applied { engine, schema_version } => write!(f, "{engine} schema at version {schema_version}"),
+            Self::NotOurs { layout, reason, .. } => write!(f, "DB_LAYOUT={layout}: {reason}"),
+        }
+    }
+}
+
+/// Migrates the database `open` returns (opening it only when there is work to do), unless
+/// its layout is not ours to migrate.
+pub async fn migrate(open: impl FnOnce() -> Result<Store, String>) -> Result<Migrated, String> {
+    let store = open()?;
+    let db = store.db();
+    if *store.layout() != Layout::MitAcd {
+        db.close().await;
+        return Ok(Migrated::NotOurs { layout: store.layout().name(), migrated: false, reason: NOT_OURS });
+    }
     let outcome = async {
         db.migrate().await.map_err(|error| format!("migration failed: {error}"))?;
         let schema_version =
             db.schema_version().await.map_err(|error| format!("reading the schema version: {error}"))?;
-        Ok(Migrated { engine: db.engine(), schema_version })
+        Ok(Migrated::Applied { engine: db.engine(), schema_version })
     }
     .await;
     db.close().await;
@@ -65,15 +87,11 @@ pub async fn migrate(open: impl FnOnce() -> Result<Database, String>) -> Result<
 /// what it did, or fails the invocation.
 pub async fn handle(
     event: Value,
-    open: impl FnOnce() -> Result<Database, String>,
+    open: impl FnOnce() -> Result<Store, String>,
 ) -> Result<Value, lambda_runtime::Error> {
     if event.get("RequestType").is_none() {
         let migrated = migrate(open).await?;
-        tracing::info!(
-            engine = migrated.engine,
-            schema_version = migrated.schema_version,
-            "migrated (invoked by hand)"
-        );
+        tracing::info!(outcome = %migrated, "migrate (invoked by hand)");
         return Ok(json!(migrated));
     }
     let request: CustomResourceRequest = serde_json::from_value(event)?;
@@ -90,11 +108,11 @@ pub async fn handle(
 /// The response document for `request` given what happened.
 pub fn answer(request: &CustomResourceRequest, outcome: Result<Option<Migrated>, String>) -> CustomResourceResponse {
     let (status, reason, data) = match outcome {
-        Ok(Some(migrated)) => (
-            "SUCCESS",
-            format!("{} schema at version {}", migrated.engine, migrated.schema_version),
-            json!({ "SchemaVersion": migrated.schema_version.to_string() }),
-        ),
+        Ok(Some(migrated @ Migrated::Applied { schema_version, .. })) => {
+            ("SUCCESS", migrated.to_string(), json!({ "SchemaVersion": schema_version.to_string() }))
+        }
+        // A stack over MitACD's own schema still deploys: there is nothing for it to do.
+        Ok(Some(migrated @ Migrated::NotOurs { .. })) => ("SUCCESS", migrated.to_string(), json!({})),
         Ok(None) => ("SUCCESS", "nothing to do on delete: the schema is kept".to_owned(), json!({})),
         Err(error) => ("FAILED", error.chars().take(MAX_REASON_CHARS).collect(), json!({})),
     };

@@ -10,7 +10,9 @@ async fn main() -> Result<(), Error> {
     run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         // The database is opened per invocation: a Delete must succeed even when the
         // configuration is broken, or the stack could never be removed.
-        migrate::handle(event.payload, || AppState::from_env().map(|state| state.db).map_err(|error| error.to_string()))
+        migrate::handle(event.payload, || {
+            AppState::from_env().map(|state| state.store).map_err(|error| error.to_string())
+        })
     }))
     .await
 }

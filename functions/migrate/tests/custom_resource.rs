@@ -9,20 +9,22 @@ use axum::http::{Method, Uri};
 use migrate::{CustomResourceResponse, PHYSICAL_RESOURCE_ID, handle};
 use serde_json::{Value, json};
 use shared::db::Database;
+use shared::layout::{Layout, SchemaName};
 use shared::settings::PoolSettings;
+use shared::store::Store;
 use sqlx::Connection;
 use tokio::net::TcpListener;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
-fn fresh_sqlite() -> (std::path::PathBuf, impl FnOnce() -> Result<Database, String>) {
+fn fresh_sqlite() -> (std::path::PathBuf, impl FnOnce() -> Result<Store, String>) {
     let path = std::env::temp_dir().join(format!(
         "v3-migrate-{}-{}.db",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-    (path, move || Ok(Database::sqlite(options, &PoolSettings::default())))
+    (path, move || Ok(Store::new(Database::sqlite(options, &PoolSettings::default()), Layout::MitAcd)))
 }
 
 /// An HTTP endpoint standing in for the presigned URL (axum): returns its URL and a task
@@ -96,9 +98,11 @@ async fn update_again_is_a_success_with_nothing_new() {
     for _ in 0..2 {
         let (url, received) = response_url().await;
         let options = options.clone();
-        handle(cloudformation_event("Update", &url), move || Ok(Database::sqlite(options, &PoolSettings::default())))
-            .await
-            .unwrap();
+        handle(cloudformation_event("Update", &url), move || {
+            Ok(Store::new(Database::sqlite(options, &PoolSettings::default()), Layout::MitAcd))
+        })
+        .await
+        .unwrap();
         assert_eq!(received.await.unwrap().1["Status"], "SUCCESS");
     }
     let _ = std::fs::remove_file(path);
@@ -111,6 +115,24 @@ async fn delete_succeeds_without_touching_the_database() {
     let body = received.await.unwrap().1;
     assert_eq!(body["Status"], "SUCCESS");
     assert_eq!(body["PhysicalResourceId"], PHYSICAL_RESOURCE_ID);
+}
+
+#[tokio::test]
+async fn in_the_babelfish_layout_it_migrates_nothing_and_says_so() {
+    // The pool points at nothing: had it tried to migrate, the run would fail.
+    let unreachable = || {
+        let layout = Layout::Babelfish { schema: SchemaName::parse("mitacd_dbo").unwrap() };
+        let options = sqlx::postgres::PgConnectOptions::new().host("127.0.0.1").port(1);
+        Ok(Store::new(Database::postgres(options, &PoolSettings::default()), layout))
+    };
+    let output = handle(json!({}), unreachable).await.unwrap();
+    assert_eq!(output["migrated"], false, "{output}");
+    assert_eq!(output["layout"], "babelfish");
+    let (url, received) = response_url().await;
+    handle(cloudformation_event("Create", &url), unreachable).await.unwrap();
+    let body = received.await.unwrap().1;
+    assert_eq!(body["Status"], "SUCCESS", "{body}");
+    assert!(body["Reason"].as_str().unwrap().starts_with("DB_LAYOUT=babelfish: the schema is MitACD's own"), "{body}");
 }
 
 #[tokio::test]
@@ -143,7 +165,9 @@ async fn concurrent_runs_on_postgres_take_turns_and_all_succeed() {
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let options = options.clone();
-            tokio::spawn(handle(json!({}), move || Ok(Database::postgres(options, &PoolSettings::default()))))
+            tokio::spawn(handle(json!({}), move || {
+                Ok(Store::new(Database::postgres(options, &PoolSettings::default()), Layout::MitAcd))
+            }))
         })
         .collect();
     let mut versions = Vec::new();

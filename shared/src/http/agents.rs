@@ -17,6 +17,6 @@ pub fn get_agent() -> Endpoint {
 
 async fn find(State(state): State<AppState>, id: AgentId) -> Result<Representation, ApiError> {
     let agent =
-        agents::find(&state.db, id).await?.ok_or_else(|| ApiError::not_found(format!("no agent with id {id}")))?;
+        agents::find(&state.store, id).await?.ok_or_else(|| ApiError::not_found(format!("no agent with id {id}")))?;
     Representation::of(&agent)
 }

@@ -16,7 +16,7 @@ pub fn get_campaign() -> Endpoint {
 }
 
 async fn find(State(state): State<AppState>, id: CampaignId) -> Result<Representation, ApiError> {
-    let campaign = campaigns::find(&state.db, id)
+    let campaign = campaigns::find(&state.store, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no campaign with id {id}")))?;
     Representation::of(&campaign)

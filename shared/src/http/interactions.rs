@@ -23,12 +23,12 @@ pub fn get_full_interaction() -> Endpoint {
 }
 
 async fn find(State(state): State<AppState>, id: InteractionId) -> Result<Representation, ApiError> {
-    let interaction = interactions::find(&state.db, &id).await?.ok_or_else(|| no_interaction(&id))?;
+    let interaction = interactions::find(&state.store, &id).await?.ok_or_else(|| no_interaction(&id))?;
     Representation::of(&interaction)
 }
 
 async fn find_full(State(state): State<AppState>, id: InteractionId) -> Result<Representation, ApiError> {
-    let row = interactions::find_full(&state.db, &id).await?.ok_or_else(|| no_interaction(&id))?;
+    let row = interactions::find_full(&state.store, &id).await?.ok_or_else(|| no_interaction(&id))?;
     Representation::of(&mapper::full_interaction(row))
 }
 

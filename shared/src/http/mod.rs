@@ -27,13 +27,15 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::db::Database;
+use crate::layout::Layout;
 use crate::settings::{ConfigError, DatabaseSettings};
+use crate::store::Store;
 pub use routes::{ALL, Endpoint, Route};
 
 /// What every handler needs, built once per process.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub db: Database,
+    pub store: Store,
 }
 
 impl AppState {
@@ -44,7 +46,16 @@ impl AppState {
     }
 
     pub fn from_settings(settings: &DatabaseSettings) -> Result<Self, ConfigError> {
-        Ok(Self { db: Database::open_lazy(settings)? })
+        Ok(Self { store: Store::new(Database::open_lazy(settings)?, settings.layout.clone()) })
+    }
+
+    /// Over `db` in the default layout (CONTRACT section 5's names).
+    pub fn new(db: Database) -> Self {
+        Self { store: Store::new(db, Layout::MitAcd) }
+    }
+
+    pub fn db(&self) -> &Database {
+        self.store.db()
     }
 }
 

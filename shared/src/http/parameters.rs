@@ -29,17 +29,17 @@ pub fn put_outgoing_parameters() -> Endpoint {
 }
 
 async fn list_outgoing(State(state): State<AppState>, task: TaskId) -> Result<Representation, ApiError> {
-    Representation::of(&parameters::list(&state.db, Direction::Outgoing, task).await?)
+    Representation::of(&parameters::list(&state.store, Direction::Outgoing, task).await?)
 }
 
 async fn list_incoming(State(state): State<AppState>, task: TaskId) -> Result<Representation, ApiError> {
-    Representation::of(&parameters::list(&state.db, Direction::Incoming, task).await?)
+    Representation::of(&parameters::list(&state.store, Direction::Incoming, task).await?)
 }
 
 async fn write_outgoing(
     State(state): State<AppState>,
     ParameterWrites(writes): ParameterWrites,
 ) -> Result<Written, ApiError> {
-    let created = parameters::upsert_outgoing(&state.db, &writes).await?;
+    let created = parameters::upsert_outgoing(&state.store, &writes).await?;
     Ok(Written { created })
 }

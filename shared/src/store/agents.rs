@@ -1,23 +1,25 @@
 //! `Agentes`: one agent by id.
 
-use std::sync::LazyLock;
-
-use crate::db::{Columns, Database, Param};
+use super::Store;
+use crate::db::{Columns, Param};
 use crate::ids::AgentId;
+use crate::layout::Layout;
 use crate::models::Agent;
 use crate::schema::AGENTES;
 
-/// `SELECT "idAgente", "Nombre", CAST("idGrupo" AS INTEGER), … FROM "Agentes" WHERE
-/// "idAgente" = $1`: the returned columns of `schema::AGENTES` in order (never the password
-/// columns), integers cast to the API's width.
-pub static FIND: LazyLock<String> = LazyLock::new(|| AGENTES.find_by_key());
-
-pub async fn find(db: &Database, id: AgentId) -> Result<Option<Agent>, sqlx::Error> {
-    let params = [Param::Int(id.get())];
-    super::retry_read(db, || db.fetch_optional(&FIND, &params, agent)).await
+/// `SELECT CAST(t."idAgente" AS INTEGER) AS "idAgente", t."Nombre" AS "Nombre", … FROM
+/// "Agentes" t WHERE t."idAgente" = $1`: the returned columns of `schema::AGENTES` in order
+/// (never the password columns), read as the layout says.
+pub fn find_sql(layout: &Layout) -> String {
+    layout.find_by_key(&AGENTES)
 }
 
-/// A row of [`FIND`], column by column.
+pub async fn find(store: &Store, id: AgentId) -> Result<Option<Agent>, sqlx::Error> {
+    let params = [Param::Int(id.get())];
+    store.read(|db| db.fetch_optional(&store.sql.find_agent, &params, agent)).await
+}
+
+/// A row of [`find_sql`], column by column.
 fn agent(row: &mut Columns<'_>) -> Result<Agent, sqlx::Error> {
     Ok(Agent {
         idAgente: row.column()?,

@@ -1,23 +1,25 @@
 //! `Campanias`: one campaign by id.
 
-use std::sync::LazyLock;
-
-use crate::db::{Columns, Database, Param};
+use super::Store;
+use crate::db::{Columns, Param};
 use crate::ids::CampaignId;
+use crate::layout::Layout;
 use crate::models::Campaign;
 use crate::schema::CAMPANIAS;
 
-/// `SELECT "idCampania", "Nombre", … FROM "Campanias" WHERE "idCampania" = $1`: the
-/// returned columns of `schema::CAMPANIAS` in order (not `idEmpresa`), integers cast to the
-/// API's width.
-pub static FIND: LazyLock<String> = LazyLock::new(|| CAMPANIAS.find_by_key());
-
-pub async fn find(db: &Database, id: CampaignId) -> Result<Option<Campaign>, sqlx::Error> {
-    let params = [Param::Int(id.get())];
-    super::retry_read(db, || db.fetch_optional(&FIND, &params, campaign)).await
+/// `SELECT CAST(t."idCampania" AS INTEGER) AS "idCampania", t."Nombre" AS "Nombre", … FROM
+/// "Campanias" t WHERE t."idCampania" = $1`: the returned columns of `schema::CAMPANIAS` in
+/// order (not `idEmpresa`), read as the layout says.
+pub fn find_sql(layout: &Layout) -> String {
+    layout.find_by_key(&CAMPANIAS)
 }
 
-/// A row of [`FIND`], column by column.
+pub async fn find(store: &Store, id: CampaignId) -> Result<Option<Campaign>, sqlx::Error> {
+    let params = [Param::Int(id.get())];
+    store.read(|db| db.fetch_optional(&store.sql.find_campaign, &params, campaign)).await
+}
+
+/// A row of [`find_sql`], column by column.
 fn campaign(row: &mut Columns<'_>) -> Result<Campaign, sqlx::Error> {
     Ok(Campaign {
         idCampania: row.column()?,

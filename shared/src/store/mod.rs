@@ -1,27 +1,154 @@
 //! SQL, one module per table the routes read (the full-interaction join lives with
-//! `Interacciones`), and `rows` for writing whole rows of any table (demo data, import). In
-//! each module a query and the function that decodes its row sit side by side. SELECTs of
-//! whole rows are built from `crate::schema` (one column list per table, so the columns, their
-//! order and their casts cannot drift from MitACD's); joins and writes are written out. Each
-//! statement is written once with `$n` binds, which both engines accept, and runs through
-//! `Database`'s few methods. Statements are prepared and cached per connection by sqlx, so
-//! PostgreSQL plans each one once per connection rather than once per request.
+//! `Interacciones`), `rows` for writing whole rows of any table (demo data, import), and
+//! `check` for what the database lacks. In each module a query and the function that decodes
+//! its row sit side by side. The statements are built from `crate::schema` (one column list
+//! per table, so the columns, their order and their casts cannot drift from MitACD's) and
+//! spelled as the database's `crate::layout` says; each is rendered once, when the [`Store`]
+//! is made, written with `$n` binds, which both engines accept, and run through `Database`'s
+//! few methods. Statements are prepared and cached per connection by sqlx, so PostgreSQL
+//! plans each one once per connection rather than once per request.
 
 pub mod agents;
 pub mod campaigns;
+pub mod check;
 pub mod interactions;
 pub mod parameters;
 pub mod rows;
 
 use std::future::Future;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
 
 use crate::db::Database;
+use crate::layout::Layout;
+use crate::models::Direction;
+
+/// The database and the statements the routes run on it, rendered for its layout.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+    layout: Layout,
+    sql: Arc<Statements>,
+    /// Babelfish layout: whether the first request has run the schema check (see [`check`]).
+    checked: Arc<OnceCell<()>>,
+}
+
+/// Every statement a route runs, as the layout spells it.
+#[derive(Debug)]
+pub struct Statements {
+    pub find_agent: String,
+    pub find_campaign: String,
+    pub find_interaction: String,
+    pub find_full_interaction: String,
+    pub list_incoming: String,
+    pub list_outgoing: String,
+    pub upsert_outgoing: String,
+}
+
+impl Statements {
+    pub fn for_layout(layout: &Layout) -> Self {
+        Self {
+            find_agent: agents::find_sql(layout),
+            find_campaign: campaigns::find_sql(layout),
+            find_interaction: interactions::find_sql(layout),
+            find_full_interaction: interactions::find_full_sql(layout),
+            list_incoming: parameters::list_sql(layout, Direction::Incoming),
+            list_outgoing: parameters::list_sql(layout, Direction::Outgoing),
+            upsert_outgoing: parameters::upsert_outgoing_sql(layout),
+        }
+    }
+}
+
+impl Store {
+    /// The store over `db` in `layout`. The settings refuse a Babelfish layout on SQLite; this
+    /// holds it too, so no statement for one engine is ever sent to the other.
+    pub fn new(db: Database, layout: Layout) -> Self {
+        assert!(
+            layout == Layout::MitAcd || matches!(db, Database::Postgres(..)),
+            "the {} layout needs PostgreSQL",
+            layout.name()
+        );
+        let sql = Arc::new(Statements::for_layout(&layout));
+        Self { db, layout, sql, checked: Arc::new(OnceCell::new()) }
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn statements(&self) -> &Statements {
+        &self.sql
+    }
+
+    /// Runs a read, and runs it once more if it failed because its pooled connection had
+    /// died (see [`retry_read`]).
+    pub(crate) async fn read<'s, T, F, Fut>(&'s self, read: F) -> Result<T, sqlx::Error>
+    where
+        F: Fn(&'s Database) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let outcome = retry_read(&self.db, || read(&self.db)).await;
+        self.check_after_first(&outcome).await;
+        outcome
+    }
+
+    /// Runs a write (see [`write`]).
+    pub(crate) async fn write<'s, T, F, Fut>(&'s self, operation: F) -> Result<T, sqlx::Error>
+    where
+        F: Fn(&'s Database) -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let outcome = write(&self.db, || operation(&self.db)).await;
+        self.check_after_first(&outcome).await;
+        outcome
+    }
+
+    /// In the Babelfish layout the schema is MitACD's, not ours: after a function's first
+    /// request that reached the database, the store checks the schema and logs every table
+    /// and column the API needs that it lacks (a request that needed one answers 503, its
+    /// cause naming it). Our own layout needs no such check (`migrate` made it), so the
+    /// default path pays no extra round trip.
+    async fn check_after_first<T>(&self, outcome: &Result<T, sqlx::Error>) {
+        if self.layout == Layout::MitAcd || self.checked.initialized() {
+            return;
+        }
+        if let Err(error) = outcome
+            && crate::db::unavailable_reason(error).is_some()
+            && !crate::db::is_missing_schema(error)
+        {
+            return; // the database was not reached: check on a later request
+        }
+        let _ = self
+            .checked
+            .get_or_try_init(|| async {
+                let missing = check::missing(self).await.inspect_err(|error| {
+                    tracing::warn!(cause = %error, "schema check could not run; trying again on the next request")
+                })?;
+                if missing.is_empty() {
+                    tracing::info!(layout = self.layout.name(), "schema check: the database has every table and column the API needs");
+                } else {
+                    tracing::error!(
+                        layout = self.layout.name(),
+                        missing = %check::describe(&missing),
+                        "schema check: the database lacks tables or columns the API needs; requests that need them answer 503"
+                    );
+                }
+                Ok::<(), sqlx::Error>(())
+            })
+            .await;
+    }
+}
 
 /// Runs a read, and runs it once more if it failed because its pooled connection had died
 /// (the server restarted, or a proxy closed it while the Lambda sandbox was frozen). The
 /// pool does not ping before each query (that would double every request's round trips),
 /// so this is where a dead connection is noticed. Only idempotent reads come through here.
-pub(crate) async fn retry_read<T, F, Fut>(db: &Database, read: F) -> Result<T, sqlx::Error>
+async fn retry_read<T, F, Fut>(db: &Database, read: F) -> Result<T, sqlx::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,
@@ -30,7 +157,7 @@ where
 }
 
 /// Runs a write. It is retried only after a refused login (nothing was written then).
-pub(crate) async fn write<T, F, Fut>(db: &Database, write: F) -> Result<T, sqlx::Error>
+async fn write<T, F, Fut>(db: &Database, write: F) -> Result<T, sqlx::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, sqlx::Error>>,

@@ -46,16 +46,7 @@ impl ScratchDatabase {
     /// `TEST_DATABASE_URL` is unset, except under `CI=true`, where a missing PostgreSQL fails
     /// the test: CI must never skip it.
     pub async fn postgres(prefix: &str) -> Option<Self> {
-        let url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-                panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
-            }
-            _ => {
-                eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
-                return None;
-            }
-        };
+        let url = test_database_url()?;
         let schema = unique(prefix);
         let mut admin = sqlx::PgConnection::connect(&url)
             .await
@@ -82,6 +73,22 @@ impl ScratchDatabase {
         match &self.backing {
             Backing::Sqlite { path } => open_sqlite(path, false),
             Backing::Postgres { url, schema } => open_postgres(url, schema),
+        }
+    }
+}
+
+/// `TEST_DATABASE_URL`, the PostgreSQL the tests may create databases and schemas in. `None`
+/// (the test is skipped) when it is unset, except under `CI=true`, where a missing PostgreSQL
+/// fails the test: CI must never skip it.
+pub fn test_database_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI, not skip")
+        }
+        _ => {
+            eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant of this test");
+            None
         }
     }
 }

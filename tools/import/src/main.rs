@@ -3,7 +3,7 @@
 //!
 //! Exit status: 0 when every file was imported; 1 when a file failed (the files committed
 //! before it stay, and the output says which); 2 when the command line or the file names are
-//! wrong (nothing imported). The database URL is never printed: it may carry a password.
+//! wrong, or `DB_LAYOUT` names a schema that is not ours (Babelfish) (nothing imported). The database URL is never printed: it may carry a password.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +38,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match shared::settings::layout_from_env() {
+        Ok(shared::layout::Layout::MitAcd) => {}
+        Ok(other) => {
+            eprintln!(
+                "import: DB_LAYOUT={}: the schema is MitACD's own, kept by the contact center: nothing is migrated or imported",
+                other.name()
+            );
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            eprintln!("import: {error}");
+            return ExitCode::from(2);
+        }
+    }
     let Some(url) =
         args.database_url.filter(|url| !url.trim().is_empty()).or_else(|| shared::settings::env_var("DATABASE_URL"))
     else {

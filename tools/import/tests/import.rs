@@ -24,7 +24,7 @@ on_both_engines!(
 );
 
 async fn agent_json(t: &TestDb, id: i32) -> String {
-    let agent = agents::find(&t.db, AgentId::parse(&id.to_string()).unwrap())
+    let agent = agents::find(&t.store, AgentId::parse(&id.to_string()).unwrap())
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("agent {id}"));
@@ -65,13 +65,15 @@ async fn bcp_export_without_header_in_schema_order(t: &TestDb) {
     );
     assert_eq!(t.import_ok(&[parameters, interactions]).await, [(1, 1), (4, 4)], "Interacciones before parameters");
 
-    let listed = parameters::list(&t.db, Direction::Outgoing, TaskId::parse("812").unwrap()).await.unwrap();
+    let listed = parameters::list(&t.store, Direction::Outgoing, TaskId::parse("812").unwrap()).await.unwrap();
     assert_eq!(
         serde_json::to_string(&listed).unwrap(),
         r#"[{"ParametroTareaSalida_idTarea":812,"ParametroTareaSalida_NombreParametro":"alexitos4","ParametroTareaSalida_Valor":"42sdfe"},{"ParametroTareaSalida_idTarea":812,"ParametroTareaSalida_NombreParametro":"nulo","ParametroTareaSalida_Valor":null},{"ParametroTareaSalida_idTarea":812,"ParametroTareaSalida_NombreParametro":"vacio","ParametroTareaSalida_Valor":""}]"#
     );
-    let interaction =
-        interactions::find(&t.db, &InteractionId::parse("210614222408193_ACD_00001").unwrap()).await.unwrap().unwrap();
+    let interaction = interactions::find(&t.store, &InteractionId::parse("210614222408193_ACD_00001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         serde_json::to_string(&interaction).unwrap(),
         r#"{"idInteraccion":"210614222408193_ACD_00001","Inicio":"2021-06-15T01:24:08.193Z","idNumero":5,"idCRM":null,"Cliente":"Cliente Uno","DNIS":"5550001","ANI":"5550002","idResultadoGestion":10,"CausaTerminacion":16,"CausaQ850":16,"OrigenCorte":1,"idCampania":2,"idAgente":8,"segmentos":3,"Contexto":"ctx","idMensaje":null,"idCaso":null,"idCliente":null,"CerradaPorTiempoMaxACW":0,"Duracion":3000000000,"idTarea":812}"#
@@ -105,7 +107,7 @@ async fn datetime_in_sql_server_and_iso_8601_forms(t: &TestDb) {
         ("e", "2021-06-15T01:24:08.000Z"),
         ("f", "2021-06-15T00:00:00.000Z"),
     ] {
-        let interaction = interactions::find(&t.db, &InteractionId::parse(id).unwrap()).await.unwrap().unwrap();
+        let interaction = interactions::find(&t.store, &InteractionId::parse(id).unwrap()).await.unwrap().unwrap();
         assert_eq!(interaction.Inicio.map(|at| at.to_string()).as_deref(), Some(expected), "{id}");
     }
     // Stored as UTC without a zone, as the API's own writes store it.
@@ -119,7 +121,7 @@ async fn datetime_in_sql_server_and_iso_8601_forms(t: &TestDb) {
 }
 
 async fn campaign_name(t: &TestDb, id: i32) -> Option<String> {
-    campaigns::find(&t.db, CampaignId::parse(&id.to_string()).unwrap())
+    campaigns::find(&t.store, CampaignId::parse(&id.to_string()).unwrap())
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("campaign {id}"))
@@ -135,7 +137,7 @@ async fn rerun_is_an_idempotent_upsert_and_the_last_row_of_a_key_wins(t: &TestDb
         assert_eq!(t.count("Campanias").await, 3, "upserted, never duplicated; rows not in the file stay");
         assert_eq!(campaign_name(t, 5).await.as_deref(), Some("Last"));
         assert_eq!(
-            campaigns::find(&t.db, CampaignId::parse(&5.to_string()).unwrap()).await.unwrap().unwrap().Activa,
+            campaigns::find(&t.store, CampaignId::parse(&5.to_string()).unwrap()).await.unwrap().unwrap().Activa,
             Some(0)
         );
         assert_eq!(campaign_name(t, 6).await.as_deref(), Some("Six"));
@@ -144,7 +146,10 @@ async fn rerun_is_an_idempotent_upsert_and_the_last_row_of_a_key_wins(t: &TestDb
     // A changed export replaces every column it carries.
     t.import_ok(&[t.write("Campanias.csv", "idCampania,Nombre,Activa\n6,Renamed,NULL\n")]).await;
     assert_eq!(campaign_name(t, 6).await.as_deref(), Some("Renamed"));
-    assert_eq!(campaigns::find(&t.db, CampaignId::parse(&6.to_string()).unwrap()).await.unwrap().unwrap().Activa, None);
+    assert_eq!(
+        campaigns::find(&t.store, CampaignId::parse(&6.to_string()).unwrap()).await.unwrap().unwrap().Activa,
+        None
+    );
     assert_eq!(t.count("Campanias").await, 3);
 }
 
@@ -296,7 +301,7 @@ async fn rows_read_back_through_the_api_stores_print_the_expected_json(t: &TestD
     );
 
     let campaign = serde_json::to_string(
-        &campaigns::find(&t.db, CampaignId::parse(&2.to_string()).unwrap()).await.unwrap().unwrap(),
+        &campaigns::find(&t.store, CampaignId::parse(&2.to_string()).unwrap()).await.unwrap().unwrap(),
     )
     .unwrap();
     assert_eq!(
@@ -304,14 +309,16 @@ async fn rows_read_back_through_the_api_stores_print_the_expected_json(t: &TestD
         r#"{"idCampania":2,"Nombre":"Cobranzas","ModoCampania":1,"TipoContacto":2,"FechaCreacion":"2021-01-01T00:00:00.000Z","Inicio":"2021-01-01T08:00:00.000Z","Fin":"2021-12-31T20:00:00.000Z","idCriterioRellamada":3,"idGrupoFeriado":4,"idBandaHoraria":5,"idGrupoRecursos":6,"idGrupoResultadosGestion":7,"idGrupoWordSpottingOperador":8,"idGrupoWordSpottingCliente":9,"idListaNoLlame":10,"idGrupoTiposBookmark":11,"DNIS":"5551234","Token":12,"VinculoDefault":1,"idCuenta":13,"idGrupoPlantillasMensajes":14,"Activa":1,"ContextoInactiva":null}"#
     );
 
-    let interaction =
-        interactions::find(&t.db, &InteractionId::parse("210614222408193_ACD_00001").unwrap()).await.unwrap().unwrap();
+    let interaction = interactions::find(&t.store, &InteractionId::parse("210614222408193_ACD_00001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         serde_json::to_string(&interaction).unwrap(),
         r#"{"idInteraccion":"210614222408193_ACD_00001","Inicio":"2021-06-15T01:24:08.193Z","idNumero":5,"idCRM":"crm-1","Cliente":"Cliente Uno","DNIS":"5550001","ANI":"5550002","idResultadoGestion":10,"CausaTerminacion":16,"CausaQ850":16,"OrigenCorte":1,"idCampania":2,"idAgente":8,"segmentos":3,"Contexto":"{\"k\": \"v\", \"n\": 1}","idMensaje":null,"idCaso":null,"idCliente":"cli-9","CerradaPorTiempoMaxACW":0,"Duracion":3000000000,"idTarea":812}"#
     );
 
-    let listed = parameters::list(&t.db, Direction::Incoming, TaskId::parse("812").unwrap()).await.unwrap();
+    let listed = parameters::list(&t.store, Direction::Incoming, TaskId::parse("812").unwrap()).await.unwrap();
     assert_eq!(
         serde_json::to_string(&listed).unwrap(),
         r#"[{"ParametroTareaEntrada_idTarea":812,"ParametroTareaEntrada_NombreParametro":"_vacio","ParametroTareaEntrada_Valor":""},{"ParametroTareaEntrada_idTarea":812,"ParametroTareaEntrada_NombreParametro":"Flujo","ParametroTareaEntrada_Valor":"a,b"},{"ParametroTareaEntrada_idTarea":812,"ParametroTareaEntrada_NombreParametro":"nulo","ParametroTareaEntrada_Valor":null},{"ParametroTareaEntrada_idTarea":812,"ParametroTareaEntrada_NombreParametro":"resultado","ParametroTareaEntrada_Valor":"ok"}]"#

@@ -2,9 +2,11 @@
 //! functions run (`shared::http::app`), served by `axum::serve`. For on-premises or
 //! container deployments next to the contact-center database, and for load tests.
 //! `serve routes` prints the route table as JSON (what the template and OpenAPI checks
-//! compare against); `serve settings` what the functions read in AWS (for the template check).
+//! compare against); `serve settings` what the functions read in AWS (for the template check);
+//! `serve --check` what the database lacks of the tables and columns the API needs.
 //!
-//! `PORT` (default 8080), `HOST` (default 0.0.0.0), `DATABASE_URL` (required), and the pool
+//! `PORT` (default 8080), `HOST` (default 0.0.0.0), `DATABASE_URL` (required), `DB_LAYOUT` and
+//! `DB_SCHEMA` (where MitACD's tables are, see `shared::layout`), and the pool
 //! settings of the functions, except that `DB_MAX_CONNECTIONS` defaults to twice the CPUs
 //! (at least 4): one process serves many requests at once. SIGTERM or Ctrl-C stops
 //! accepting, lets requests in flight finish (up to 10 s), closes the pool and exits 0.
@@ -24,6 +26,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Parser)]
 #[command(about = "Every /v3 route from one process (PORT, HOST, DATABASE_URL from the environment)")]
 struct Cli {
+    /// Check that the database has every table and column the API needs, print what it
+    /// lacks, and exit (0 when nothing is missing, 1 otherwise).
+    #[arg(long)]
+    check: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,7 +44,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    match cli.command {
         Some(Command::Routes) => {
             println!("{}", serde_json::to_string_pretty(&shared::http::ALL).expect("the route table serializes"));
             return ExitCode::SUCCESS;
@@ -47,6 +54,8 @@ async fn main() -> ExitCode {
             let settings = serde_json::json!({
                 "auth_modes": shared::settings::AUTH_MODES,
                 "managed_variables": shared::settings::MANAGED_VARIABLES,
+                "layouts": shared::layout::LAYOUTS,
+                "layout_variables": shared::settings::LAYOUT_VARIABLES,
             });
             println!("{settings:#}");
             return ExitCode::SUCCESS;
@@ -54,6 +63,9 @@ async fn main() -> ExitCode {
         None => {}
     }
     shared::telemetry::init();
+    if cli.check {
+        return check().await;
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -73,7 +85,7 @@ async fn run() -> Result<(), String> {
         .tap_io(|stream| {
             let _ = stream.set_nodelay(true);
         });
-    tracing::info!(%address, engine = state.db.engine(), "serving /v3");
+    tracing::info!(%address, engine = state.db().engine(), layout = state.store.layout().name(), "serving /v3");
 
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let app = shared::http::app(state.clone()).into_make_service();
@@ -90,9 +102,40 @@ async fn run() -> Result<(), String> {
         served = server => served.map_err(|error| error.to_string())?,
         () = drain_deadline => tracing::warn!("requests still in flight after {DRAIN_TIMEOUT:?}; exiting"),
     }
-    state.db.close().await;
+    state.db().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `serve --check`: what the database lacks, as the settings lay it out.
+async fn check() -> ExitCode {
+    let state = match shared::settings::ServeSettings::from_env().and_then(|s| AppState::from_settings(&s.database)) {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("serve --check: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let layout = state.store.layout().name();
+    let outcome = shared::store::check::missing(&state.store).await;
+    state.db().close().await;
+    match outcome {
+        Ok(missing) if missing.is_empty() => {
+            println!("serve --check: DB_LAYOUT={layout}: the database has every table and column the API needs");
+            ExitCode::SUCCESS
+        }
+        Ok(missing) => {
+            println!("serve --check: DB_LAYOUT={layout}: the database lacks what the API needs:");
+            for item in &missing {
+                println!("  {item}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("serve --check: cannot read the database's tables: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn shutdown_signal() {

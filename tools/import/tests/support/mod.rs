@@ -9,11 +9,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use import::{ImportError, Imported};
 use scratch_db::ScratchDatabase;
 use shared::db::Database;
+use shared::layout::Layout;
+use shared::store::Store;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 pub struct TestDb {
     pub db: Database,
+    /// The API's reads over it (the default layout).
+    pub store: Store,
     /// Where the test writes its exports.
     pub dir: PathBuf,
     scratch: ScratchDatabase,
@@ -38,7 +42,7 @@ impl TestDb {
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        Self { db: scratch.db.clone(), dir, scratch }
+        Self { db: scratch.db.clone(), store: Store::new(scratch.db.clone(), Layout::MitAcd), dir, scratch }
     }
 
     /// The URL the `import` command is given for this database.

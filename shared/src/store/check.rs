@@ -1,0 +1,141 @@
+//! What the database lacks: every table and column the API reads or writes (the returned
+//! columns and the keys of `crate::schema`'s tables) that the database does not have, as
+//! the layout spells them. Run by `serve --check`, and by a function's first request in the
+//! Babelfish layout, whose schema is MitACD's and not ours to migrate.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Store;
+use crate::db::{Columns, Database, Param};
+use crate::layout::Layout;
+use crate::schema::TABLES;
+
+/// A table, or one column of a present table, that the database lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    Table(String),
+    Column { table: String, column: String },
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Table(table) => write!(f, "table {table}"),
+            Self::Column { table, column } => write!(f, "column {table}.{column}"),
+        }
+    }
+}
+
+/// The missing items in one line: `table mitacd_dbo.grupos, column mitacd_dbo.agentes.rol`.
+pub fn describe(missing: &[Missing]) -> String {
+    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// PostgreSQL: the columns of every table, view or foreign table in the layout's schema (the
+/// first schema of the `search_path` when the layout names none). From the catalog rather
+/// than `information_schema`, whose views take tens of milliseconds.
+const POSTGRES_COLUMNS: &str = "SELECT c.relname::text, a.attname::text
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname = COALESCE($1, current_schema()) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
+
+/// SQLite: the columns of every table and view of the main database.
+const SQLITE_COLUMNS: &str = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+ WHERE m.type IN ('table', 'view')";
+
+/// Every table and column the API needs that the store's database lacks, in `TABLES` order
+/// (a missing table is reported once, not column by column).
+pub async fn missing(store: &Store) -> Result<Vec<Missing>, sqlx::Error> {
+    let db = store.db();
+    let schema = store.layout().schema().map(|schema| schema.as_str());
+    db.ready().await?;
+    let rows = match db {
+        Database::Postgres(..) => db.fetch_all(POSTGRES_COLUMNS, &[Param::Text(schema)], table_and_column).await?,
+        Database::Sqlite(_) => db.fetch_all(SQLITE_COLUMNS, &[], table_and_column).await?,
+    };
+    let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (table, column) in rows {
+        present.entry(table).or_default().insert(column);
+    }
+    Ok(compare(store.layout(), &present))
+}
+
+fn table_and_column(row: &mut Columns<'_>) -> Result<(String, String), sqlx::Error> {
+    Ok((row.column()?, row.column()?))
+}
+
+fn compare(layout: &Layout, present: &BTreeMap<String, BTreeSet<String>>) -> Vec<Missing> {
+    let qualified = |table: &str| match layout.schema() {
+        Some(schema) => format!("{schema}.{table}"),
+        None => table.to_owned(),
+    };
+    let mut missing = Vec::new();
+    for table in TABLES {
+        let name = layout.name_of(table.name);
+        let Some(columns) = present.get(name.as_ref()) else {
+            missing.push(Missing::Table(qualified(&name)));
+            continue;
+        };
+        for column in table.columns.iter().filter(|column| column.returned || table.primary_key.contains(&column.name))
+        {
+            let column_name = layout.name_of(column.name);
+            if !columns.contains(column_name.as_ref()) {
+                missing.push(Missing::Column { table: qualified(&name), column: column_name.into_owned() });
+            }
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::SchemaName;
+
+    fn babelfish() -> Layout {
+        Layout::Babelfish { schema: SchemaName::parse("mitacd_dbo").unwrap() }
+    }
+
+    /// Every table of `TABLES` with every column, as `layout` spells them.
+    fn complete(layout: &Layout) -> BTreeMap<String, BTreeSet<String>> {
+        TABLES
+            .iter()
+            .map(|table| {
+                let columns = table.columns.iter().map(|column| layout.name_of(column.name).into_owned()).collect();
+                (layout.name_of(table.name).into_owned(), columns)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_database_lacks_nothing_in_either_layout() {
+        for layout in [Layout::MitAcd, babelfish()] {
+            assert_eq!(compare(&layout, &complete(&layout)), []);
+        }
+    }
+
+    #[test]
+    fn a_missing_table_is_named_once_and_a_missing_column_with_its_table() {
+        let layout = babelfish();
+        let mut present = complete(&layout);
+        present.remove("grupos");
+        present.get_mut("agentes").unwrap().remove("rol");
+        assert_eq!(describe(&compare(&layout, &present)), "table mitacd_dbo.grupos, column mitacd_dbo.agentes.rol");
+    }
+
+    #[test]
+    fn withheld_columns_are_not_needed() {
+        let layout = Layout::MitAcd;
+        let mut present = complete(&layout);
+        present.get_mut("Agentes").unwrap().remove("Password");
+        present.get_mut("Campanias").unwrap().remove("idEmpresa");
+        assert_eq!(compare(&layout, &present), []);
+    }
+
+    #[test]
+    fn the_default_layout_does_not_take_a_lowercase_copy_for_mitacd() {
+        let present = complete(&babelfish());
+        assert_eq!(compare(&Layout::MitAcd, &present).len(), TABLES.len());
+    }
+}
