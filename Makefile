@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed import bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -41,11 +41,17 @@ import:
 	cargo build --release --quiet -p import
 	DATABASE_URL='$(DATABASE_URL)' $(TARGET_DIR)/release/import '$(DIR)'
 
-test: fmt lint unit-and-contract smoke template-check reliability
+test: fmt lint unit-and-contract smoke babelfish template-check reliability
 
 unit-and-contract:
 	cargo test --workspace --exclude authorizer --locked
 	bash tests/aws.sh
+
+# DB_LAYOUT=babelfish end to end (serve, one function, writes seen by MitACD): on a PostgreSQL
+# laid out as Babelfish lays MitACD out, and on a real Babelfish when BABELFISH_TDS_URL and
+# BABELFISH_PG_URL are set (reported NOT RUN otherwise). See README, "Your MitACD data".
+babelfish:
+	python3 tests/babelfish.py
 
 smoke: cargo-lambda
 	bash tests/smoke/watch.sh

@@ -1,8 +1,9 @@
 //! `DB_LAYOUT=babelfish`: MitACD read and written where Babelfish for Aurora PostgreSQL keeps
 //! it. No package registry has Babelfish, so CI runs these on a PostgreSQL database laid out
 //! as Babelfish lays MitACD out (`tests/babelfish.sh` runs the same checks against a real one
-//! when `BABELFISH_PG_URL` is set): the tables in `mitacd_dbo`, names lowercased, and domains
-//! `sys.varchar`, `sys.datetime` and `sys.tinyint` standing in for Babelfish's own types. Its
+//! when `BABELFISH_PG_URL` is set): the tables in `mitacd_dbo`, names lowercased, typed with
+//! stand-ins for Babelfish's `sys.varchar`, `sys.datetime` and `sys.tinyint`
+//! (`fixtures/babelfish-types.postgres.sql`, which says what they cannot copy). Its
 //! rows are the demo rows, copied column by column from a default-layout database, so both
 //! layouts must answer every request with the same bytes.
 
@@ -38,7 +39,7 @@ fn babelfish_type(sql_type: SqlType) -> &'static str {
         SqlType::Int => "integer",
         SqlType::BigInt => "bigint",
         SqlType::TinyInt => "sys.tinyint",
-        SqlType::VarChar(_) | SqlType::Text => "sys.varchar",
+        SqlType::VarChar(_) | SqlType::Text => "sys.varchar", // the length is not what is tested
         SqlType::DateTime => "sys.datetime",
     }
 }
@@ -65,13 +66,8 @@ impl BabelfishStandIn {
     }
 
     fn babelfish_copy() -> String {
-        let mut sql = String::from(
-            "CREATE SCHEMA sys;
-             CREATE DOMAIN sys.varchar AS pg_catalog.varchar;
-             CREATE DOMAIN sys.datetime AS timestamp(3) without time zone;
-             CREATE DOMAIN sys.tinyint AS smallint CHECK (VALUE >= 0 AND VALUE <= 255);
-             CREATE SCHEMA mitacd_dbo;\n",
-        );
+        let mut sql = String::from(include_str!("fixtures/babelfish-types.postgres.sql"));
+        sql.push_str("CREATE SCHEMA mitacd_dbo;\n");
         for table in TABLES {
             let lower = |name: &str| name.to_lowercase();
             let columns: Vec<String> = table
@@ -208,4 +204,32 @@ async fn a_missing_table_in_the_babelfish_layout_is_503_and_leaks_nothing() {
 fn postgres_pool(babelfish: &BabelfishStandIn) -> &sqlx::PgPool {
     let Database::Postgres(pool, _) = babelfish.state.db() else { unreachable!("the stand-in is PostgreSQL") };
     pool
+}
+
+/// The real Babelfish `tests/babelfish.py` built over TDS (`BABELFISH_PG_URL`, and
+/// `BABELFISH_SCHEMA` for the T-SQL database it made), in the Babelfish layout.
+fn real_babelfish() -> AppState {
+    let url = std::env::var("BABELFISH_PG_URL").expect("BABELFISH_PG_URL: run through tests/babelfish.py");
+    let schema = std::env::var("BABELFISH_SCHEMA").expect("BABELFISH_SCHEMA: run through tests/babelfish.py");
+    let options = PgConnectOptions::from_str(&url).expect("BABELFISH_PG_URL parses");
+    let layout = Layout::Babelfish { schema: SchemaName::parse(&schema).expect("a Babelfish schema name") };
+    AppState { store: Store::new(Database::postgres(options, &PoolSettings::default()), layout) }
+}
+
+#[tokio::test]
+#[ignore = "needs a real Babelfish: tests/babelfish.py runs it when BABELFISH_TDS_URL and BABELFISH_PG_URL are set"]
+async fn real_babelfish_answers_every_demo_request_byte_for_byte_as_the_default_layout() {
+    let ours = TestApi::postgres().await.expect("TEST_DATABASE_URL for the default layout to compare with");
+    let babelfish = real_babelfish();
+    assert_eq!(check::missing(&babelfish.store).await.unwrap(), []);
+    assert_eq!(every_demo_response(&babelfish).await, every_demo_response(&ours.state).await);
+}
+
+#[tokio::test]
+#[ignore = "needs a real Babelfish: tests/babelfish.py runs it when BABELFISH_TDS_URL and BABELFISH_PG_URL are set"]
+async fn real_babelfish_every_lookup_is_an_index_lookup() {
+    let babelfish = real_babelfish();
+    let Database::Postgres(pool, _) = babelfish.db() else { unreachable!() };
+    let mut connection = pool.acquire().await.unwrap();
+    assert_index_lookups(&mut connection, babelfish.store.statements()).await;
 }
