@@ -281,6 +281,8 @@ def run_serve_checks(target: Target) -> None:
         serve.wait(timeout=15)
     log.seek(0)
     logged = log.read()
+    check(f"{target.label}: serve's first request checked the schema",
+          "schema check: the database has every table and column the API needs" in logged, logged[-2000:])
     check(f"{target.label}: serve's log names the missing column as the 503's cause",
           re.search(r'"level":"WARN".*rol.*does not exist|rol.*does not exist', logged) is not None, logged[-2000:])
     checked = serve_check(target)
@@ -345,10 +347,14 @@ def run_function_check(target: Target) -> None:
         "AWS_LAMBDA_RUNTIME_API": runtime.address, "AWS_LAMBDA_FUNCTION_NAME": "get-full-interaction",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
     }
-    function = subprocess.Popen([BIN / "get-full-interaction"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    function = subprocess.Popen([BIN / "get-full-interaction"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
     answered = runtime.answered.wait(timeout=60)
     function.kill()
+    logged = function.communicate()[0]
     runtime.server.shutdown()
+    check(f"{target.label}: the function's first request checks MitACD's schema and logs that nothing is missing",
+          "schema check: the database has every table and column the API needs" in logged, logged[-2000:])
     answer = json.loads(runtime.answer[1]) if answered and runtime.answer else {}
     check(f"{target.label}: the get-full-interaction function answers the seed interaction byte for byte",
           answered and answer.get("statusCode") == 200 and answer.get("body") == FULL_INTERACTION,

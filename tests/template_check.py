@@ -276,6 +276,17 @@ def main() -> int:
         "every DB_* setting the AWS modes read (serve settings) is passed to the functions",
         f"missing {sorted(wanted - passed)}",
     )
+    layout_param = (template.get("Parameters") or {}).get("DatabaseLayout") or {}
+    checks.check(
+        set(layout_param.get("AllowedValues") or []) == set(settings["layouts"]) and bool(settings["layouts"]),
+        "DatabaseLayout's AllowedValues are exactly the layouts the code accepts (serve settings)",
+        f"template {layout_param.get('AllowedValues')!r}, code {settings['layouts']!r}",
+    )
+    checks.check(
+        set(settings["layout_variables"]) <= passed,
+        "DB_LAYOUT and DB_SCHEMA (serve settings) are passed to the functions",
+        f"missing {sorted(set(settings['layout_variables']) - passed)}",
+    )
     checks.check("DATABASE_URL" not in env, "no DATABASE_URL in the template (it would override DB_AUTH_MODE)")
     for name, fn in sorted(functions.items()):
         binary = binary_of(fn)
