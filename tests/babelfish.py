@@ -272,6 +272,15 @@ def run_serve_checks(target: Target) -> None:
               smoke.returncode == 0, "\n".join(bad))
         check(f"{target.label}: the POSTed slot is in MitACD's ParametrosTareaSalida",
               (target.stored_slot() or "").startswith("smoke-"), repr(target.stored_slot()))
+        status, body = post(f"http://127.0.0.1:{port}/v3/parameters/outgoing",
+                            '[{"task_id":999998,"key":"Caso","value":"a"},{"task_id":999998,"key":"caso","value":"b"}]')
+        if isinstance(target, RealBabelfish):
+            # MitACD's collation ignores case, as SQL Server's: one slot, named twice.
+            check(f"{target.label}: two keys differing only in case in one batch are 400 (one MitACD slot)",
+                  status == 400 and "differ only in case" in body, f"{status} {body}")
+        else:
+            check(f"{target.label}: two keys differing only in case are two slots (exact collation)",
+                  status == 201, f"{status} {body}")
         target.drop_column("Agentes", "rol")
         status, body = get(f"http://127.0.0.1:{port}/v3/agents/8")
         check(f"{target.label}: a request needing a dropped column is 503, nothing leaked",
@@ -291,7 +300,12 @@ def run_serve_checks(target: Target) -> None:
           checked.stdout + checked.stderr)
 
 
-def get(url: str) -> tuple[int, str]:
+def post(url: str, body: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body.encode(), headers={"content-type": "application/json"})
+    return get(request)
+
+
+def get(url) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=30) as reply:
             return reply.status, reply.read().decode()

@@ -112,8 +112,22 @@ impl ApiError {
     }
 }
 
+/// The POST's upsert names one stored row twice: two keys the validation told apart (it
+/// compares exactly) that the database's collation takes for one. MitACD in Babelfish compares
+/// `NombreParametro` ignoring case, as SQL Server does, so `Caso` and `caso` are one slot.
+const ONE_ROW_TWICE: &str = "the batch names one stored parameter twice: keys that differ only in case are one key \
+                             in this database (it compares them ignoring case); send each key once";
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        // cardinality_violation: only the upsert can raise it ("ON CONFLICT DO UPDATE command
+        // cannot affect row a second time"), and only for what the request holds.
+        if let sqlx::Error::Database(db) = &error
+            && db.code().as_deref() == Some("21000")
+        {
+            tracing::info!(cause = %error, "batch refused by the database's key comparison");
+            return Self::BadRequest(ONE_ROW_TWICE.to_owned());
+        }
         match crate::db::unavailable_reason(&error) {
             Some(reason) => Self::Unavailable { reason, source: error },
             None => Self::Internal(Box::new(error)),
