@@ -92,9 +92,7 @@ impl Store {
         F: Fn(&'s Database) -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let outcome = retry_read(&self.db, || read(&self.db)).await;
-        self.check_after_first(&outcome).await;
-        outcome
+        self.with_schema_check(retry_read(&self.db, || read(&self.db)).await).await
     }
 
     /// Runs a write (see [`write`]).
@@ -103,9 +101,7 @@ impl Store {
         F: Fn(&'s Database) -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let outcome = write(&self.db, || operation(&self.db)).await;
-        self.check_after_first(&outcome).await;
-        outcome
+        self.with_schema_check(write(&self.db, || operation(&self.db)).await).await
     }
 
     /// In the Babelfish layout the schema is MitACD's, not ours: after a function's first
@@ -113,15 +109,15 @@ impl Store {
     /// and column the API needs that it lacks (a request that needed one answers 503, its
     /// cause naming it). Our own layout needs no such check (`migrate` made it), so the
     /// default path pays no extra round trip.
-    async fn check_after_first<T>(&self, outcome: &Result<T, sqlx::Error>) {
+    async fn with_schema_check<T>(&self, outcome: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
         if self.layout == Layout::MitAcd || self.checked.initialized() {
-            return;
+            return outcome;
         }
-        if let Err(error) = outcome
+        if let Err(error) = &outcome
             && crate::db::unavailable_reason(error).is_some()
             && !crate::db::is_missing_schema(error)
         {
-            return; // the database was not reached: check on a later request
+            return outcome; // the database was not reached: check on a later request
         }
         let _ = self
             .checked
@@ -141,6 +137,7 @@ impl Store {
                 Ok::<(), sqlx::Error>(())
             })
             .await;
+        outcome
     }
 }
 
