@@ -107,9 +107,11 @@ def check_operations(spec):
                     problems.append("no If-None-Match request header")
                 if not all("etag" in headers_of(spec, responses.get(s, {})) for s in ("200", "304")):
                     problems.append("200 or 304 without ETag")
+                if not all("cache-control" in headers_of(spec, responses.get(s, {})) for s in ("200", "304")):
+                    problems.append("200 or 304 without Cache-Control")
                 if "304" not in responses or resolve(spec, responses["304"]).get("content"):
                     problems.append("no 304, or a 304 with a body")
-                checked.append("If-None-Match, ETag on 200/304, empty 304")
+                checked.append("If-None-Match, ETag and Cache-Control on 200/304, empty 304")
             else:
                 if not {"200", "201", "413", "415"} <= set(responses):
                     problems.append("POST must declare 200, 201, 413 and 415")

@@ -350,6 +350,11 @@ impl<T> ColumnValue for T where
 }
 
 fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
+    // A startup parameter, not a SET after connecting: no extra round trip on a cold start.
+    let options = match settings.statement_timeout {
+        Some(timeout) => options.options([("statement_timeout", timeout.as_millis().to_string())]),
+        None => options,
+    };
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(0)
@@ -395,7 +400,9 @@ pub fn is_missing_schema(error: &sqlx::Error) -> bool {
         // PostgreSQL: undefined_table, undefined_column.
         sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "42703")) => true,
         // SQLite reports both as a generic error (code 1) with this text.
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("1") => {
+        sqlx::Error::Database(db)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() && db.code().as_deref() == Some("1") =>
+        {
             db.message().starts_with("no such table") || db.message().starts_with("no such column")
         }
         _ => false,
@@ -416,15 +423,17 @@ pub fn unavailable_reason(error: &sqlx::Error) -> Option<&'static str> {
         error if is_missing_schema(error) => Some("a table or column the API needs is missing (see the schema check)"),
         sqlx::Error::Database(db) => {
             let code = db.code()?;
-            if let Ok(sqlite_code) = code.parse::<i32>() {
+            // By engine, not by the code's look: PostgreSQL's SQLSTATEs may be all digits too.
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 // SQLite result codes: the primary code is the low byte of the extended one.
-                return match sqlite_code & 0xff {
+                return match code.parse::<i32>().ok()? & 0xff {
                     5 | 6 => Some("database locked beyond the busy timeout"),
                     14 => Some("cannot open the database file"),
                     _ => None,
                 };
             }
             match &*code {
+                "57014" => Some("statement timed out (DB_STATEMENT_TIMEOUT_MS) or was cancelled"),
                 "28P01" | "28000" => Some("authentication refused"),
                 "53300" => Some("too many connections"),
                 "57P01" | "57P02" | "57P03" => Some("server shutting down or starting up"),

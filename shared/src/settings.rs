@@ -87,16 +87,28 @@ impl std::fmt::Debug for CaBundle {
 
 /// How a process pools its connections. Lambda runs one request at a time per process,
 /// so the default is a single connection; the acquire timeout bounds how long a request
-/// may wait for one before it is answered 503 instead of hanging.
+/// may wait for one, and the statement timeout how long PostgreSQL may run one statement
+/// (a lock held elsewhere, a plan gone wrong), before it is answered 503 instead of hanging
+/// until the function's own timeout.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` for every connection; `None`: the server's own.
+    pub statement_timeout: Option<Duration>,
 }
+
+/// `DB_STATEMENT_TIMEOUT_MS`'s default: with the 2 s acquire timeout, inside the functions'
+/// 5 s timeout.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 2500;
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 1, acquire_timeout: Duration::from_millis(2000) }
+        Self {
+            max_connections: 1,
+            acquire_timeout: Duration::from_millis(2000),
+            statement_timeout: Some(Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS)),
+        }
     }
 }
 
@@ -287,6 +299,16 @@ fn pool_settings(lookup: &impl Fn(&str) -> Option<String>, connections: u32) -> 
             1..=60_000,
             "a number of milliseconds from 1 to 60000",
         )?),
+        statement_timeout: match setting(
+            lookup,
+            "DB_STATEMENT_TIMEOUT_MS",
+            DEFAULT_STATEMENT_TIMEOUT_MS,
+            0..=300_000,
+            "a number of milliseconds from 0 (the server's own) to 300000",
+        )? {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        },
     })
 }
 
@@ -435,7 +457,10 @@ mod tests {
         }
         let mut expected: std::collections::BTreeSet<String> =
             MANAGED_VARIABLES.iter().map(|v| v.to_string()).collect();
-        expected.extend(["DATABASE_URL", "DB_MAX_CONNECTIONS", "DB_ACQUIRE_TIMEOUT_MS"].map(String::from));
+        expected.extend(
+            ["DATABASE_URL", "DB_MAX_CONNECTIONS", "DB_ACQUIRE_TIMEOUT_MS", "DB_STATEMENT_TIMEOUT_MS"]
+                .map(String::from),
+        );
         expected.extend(LAYOUT_VARIABLES.map(String::from));
         assert_eq!(asked.into_inner(), expected);
     }

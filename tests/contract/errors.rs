@@ -7,6 +7,7 @@ use shared::AppState;
 use shared::db::Database;
 use shared::http::routes;
 use shared::settings::PoolSettings;
+use sqlx::Connection;
 
 use crate::support::{Event, TestApi, invoke_with, on_both_engines};
 
@@ -86,15 +87,35 @@ async fn assert_fast_503(state: &AppState, timeout: Duration) {
 #[tokio::test]
 async fn unreachable_postgres_is_503_with_retry_after_within_the_acquire_timeout() {
     let timeout = Duration::from_millis(300);
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout };
+    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout, ..PoolSettings::default() };
     let db = Database::connect_lazy("postgres://nobody:secret@127.0.0.1:1/none", &settings).unwrap();
     assert_fast_503(&unreachable(db), timeout).await;
+}
+
+/// A statement PostgreSQL cannot finish in time (here: it waits on a lock another session
+/// holds) is cancelled by the connection's statement timeout: 503, never the function's own
+/// timeout. The POST too: the lock blocks the write, and nothing is written.
+#[tokio::test]
+async fn a_statement_past_the_statement_timeout_is_503_with_retry_after() {
+    let Some(api) = TestApi::postgres().await else { return };
+    let mut holder = sqlx::PgConnection::connect(&api.url()).await.unwrap();
+    sqlx::raw_sql(r#"BEGIN; LOCK TABLE "Agentes", "Interacciones", "ParametrosTareaSalida" IN ACCESS EXCLUSIVE MODE"#)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let timeout = Duration::from_millis(300);
+    let settings = PoolSettings { statement_timeout: Some(timeout), ..PoolSettings::default() };
+    let state = AppState::new(Database::connect_lazy(&api.url(), &settings).unwrap());
+    assert_fast_503(&state, timeout).await;
+    sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+    let written = api.count(r#"SELECT COUNT(*) FROM "ParametrosTareaSalida" WHERE "Valor" = '42sdfe'"#).await;
+    assert_eq!(written, 0, "the timed-out POST wrote nothing");
 }
 
 #[tokio::test]
 async fn unopenable_sqlite_file_is_503_with_retry_after() {
     let timeout = Duration::from_millis(300);
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout };
+    let settings = PoolSettings { max_connections: 1, acquire_timeout: timeout, ..PoolSettings::default() };
     let db = Database::connect_lazy("sqlite:///nonexistent/dir/v3.db", &settings).unwrap();
     assert_fast_503(&unreachable(db), timeout).await;
 }

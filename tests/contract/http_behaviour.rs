@@ -31,9 +31,12 @@ async fn successful_gets_carry_an_etag_and_a_matching_if_none_match_is_304(api: 
         let again = api.invoke(route, &Event::load(file)).await;
         assert_eq!(again.header("etag"), Some(etag.as_str()), "same body, same tag");
 
+        assert_eq!(first.header("cache-control"), Some("private, no-cache"), "{file}: rows of the contact center");
+
         let cached = api.invoke(route, &Event::load(file).with_header("if-none-match", &etag)).await;
         assert_eq!((cached.status, cached.body.as_str()), (304, ""), "{file}");
         assert_eq!(cached.header("etag"), Some(etag.as_str()));
+        assert_eq!(cached.header("cache-control"), Some("private, no-cache"), "{file}: a 304 keeps the rule");
         let weak =
             api.invoke(route, &Event::load(file).with_header("if-none-match", &format!("\"x\", W/{etag}"))).await;
         assert_eq!(weak.status, 304);

@@ -53,6 +53,11 @@ impl TestApi {
         AppState::new(self.scratch.another_pool())
     }
 
+    /// A URL that names the test's database (its PostgreSQL schema, or its SQLite file).
+    pub fn url(&self) -> String {
+        self.scratch.url()
+    }
+
     pub fn engine(&self) -> &'static str {
         self.state.db().engine()
     }

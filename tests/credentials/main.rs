@@ -145,7 +145,7 @@ impl Server {
 }
 
 fn pool() -> PoolSettings {
-    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(5) }
+    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(5), ..PoolSettings::default() }
 }
 
 /// The Secrets Manager client the tests set secrets up with (moto, via AWS_ENDPOINT_URL).

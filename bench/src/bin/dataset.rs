@@ -184,7 +184,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: std::time::Duration::from_secs(30) };
+    let settings = PoolSettings {
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(30),
+        statement_timeout: None,
+    };
     let db = match Database::connect_lazy(&url, &settings) {
         Ok(db) => db,
         Err(error) => {

@@ -3,6 +3,7 @@
 //! The request functions never migrate at start.
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::AppState;
+use shared::settings::DatabaseSettings;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -11,7 +12,10 @@ async fn main() -> Result<(), Error> {
         // The database is opened per invocation: a Delete must succeed even when the
         // configuration is broken, or the stack could never be removed.
         migrate::handle(event.payload, || {
-            AppState::from_env().map(|state| state.store).map_err(|error| error.to_string())
+            let mut settings = DatabaseSettings::from_env().map_err(|error| error.to_string())?;
+            // A migration may rebuild a large table: the requests' statement timeout is not for it.
+            settings.pool.statement_timeout = None;
+            AppState::from_settings(&settings).map(|state| state.store).map_err(|error| error.to_string())
         })
     }))
     .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header::ETAG;
+use axum::http::header::{CACHE_CONTROL, ETAG};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -111,8 +111,11 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
         Some(etag) if !if_none_match.precondition_passes(&etag) => {
             let mut not_modified = Response::new(Body::empty());
             *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
-            if let Some(value) = response.headers().get(ETAG) {
-                not_modified.headers_mut().insert(ETAG, value.clone());
+            // A 304 carries the validator and the caching rules the 200 would (RFC 9110 15.4.5).
+            for name in [ETAG, CACHE_CONTROL] {
+                if let Some(value) = response.headers().get(&name) {
+                    not_modified.headers_mut().insert(name, value.clone());
+                }
             }
             not_modified
         }

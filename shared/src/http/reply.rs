@@ -1,7 +1,7 @@
 //! What a route answers: a JSON representation (200 with an `ETag`), the POST's plain `ok`,
 //! or an [`ApiError`] as problem+json (RFC 9457) with the headers its status calls for.
 
-use axum::http::header::{ALLOW, CONTENT_TYPE, ETAG, RETRY_AFTER};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -11,8 +11,13 @@ pub const JSON: &str = "application/json; charset=utf-8";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const TEXT: &str = "text/plain; charset=utf-8";
 
-/// A GET's answer: the JSON body with a strong `ETag` (304s are the conditional-GET
-/// middleware's business).
+/// Every GET answers rows of the contact center: agents' email, address and phones, callers'
+/// numbers, task values such as a customer's phone. No shared cache may keep them, and a
+/// private one must ask again (a 304 is cheap): `private, no-cache`.
+pub const CACHE_PERSONAL_DATA: &str = "private, no-cache";
+
+/// A GET's answer: the JSON body with a strong `ETag` and [`CACHE_PERSONAL_DATA`] (304s are
+/// the conditional-GET middleware's business).
 #[derive(Debug)]
 pub struct Representation(Vec<u8>);
 
@@ -24,7 +29,11 @@ impl Representation {
 
 impl IntoResponse for Representation {
     fn into_response(self) -> Response {
-        let headers = [(CONTENT_TYPE, HeaderValue::from_static(JSON)), (ETAG, etag(&self.0))];
+        let headers = [
+            (CONTENT_TYPE, HeaderValue::from_static(JSON)),
+            (ETAG, etag(&self.0)),
+            (CACHE_CONTROL, HeaderValue::from_static(CACHE_PERSONAL_DATA)),
+        ];
         (headers, self.0).into_response()
     }
 }

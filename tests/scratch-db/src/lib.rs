@@ -21,7 +21,7 @@ fn unique(prefix: &str) -> String {
 }
 
 fn settings() -> PoolSettings {
-    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10) }
+    PoolSettings { max_connections: 1, acquire_timeout: Duration::from_secs(10), ..PoolSettings::default() }
 }
 
 enum Backing {

@@ -54,5 +54,7 @@ fn our_layout() -> Result<(), String> {
 
 fn open(url: &str) -> Result<Database, String> {
     // The one place, with `import`, that may create the embedded database file (and its folder).
-    Database::connect_lazy_creating(url, &PoolSettings::default()).map_err(|error| error.to_string())
+    // No statement timeout: the migrations may rebuild large tables.
+    Database::connect_lazy_creating(url, &PoolSettings { statement_timeout: None, ..PoolSettings::default() })
+        .map_err(|error| error.to_string())
 }
