@@ -350,6 +350,7 @@ impl<T> ColumnValue for T where
 }
 
 fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
+    let idle_check = settings.idle_check;
     // A startup parameter, not a SET after connecting: no extra round trip on a cold start.
     let options = match settings.statement_timeout {
         Some(timeout) => options.options([("statement_timeout", timeout.as_millis().to_string())]),
@@ -359,9 +360,20 @@ fn postgres_pool(options: PgConnectOptions, settings: &PoolSettings) -> PgPool {
         .max_connections(settings.max_connections)
         .min_connections(0)
         .acquire_timeout(settings.acquire_timeout)
-        // A ping before every query would double each request's round trips; a dead
-        // connection is instead detected by the query itself (see `store::retry_read`).
+        // A ping before every query would double each request's round trips: a connection in
+        // steady use is trusted (a dead one fails its read, which `store::retry_read` runs
+        // again). One idle for longer than `idle_check` (a frozen sandbox, a quiet hour, a
+        // proxy's or server's idle timeout) is pinged first and replaced if dead, so that a
+        // write, which is never retried, does not meet it.
         .test_before_acquire(false)
+        .before_acquire(move |connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for < idle_check {
+                    return Ok(true);
+                }
+                Ok(sqlx::Connection::ping(connection).await.is_ok())
+            })
+        })
         .connect_lazy_with(options.application_name(APPLICATION_NAME))
 }
 

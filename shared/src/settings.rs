@@ -96,11 +96,16 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// PostgreSQL's `statement_timeout` for every connection; `None`: the server's own.
     pub statement_timeout: Option<Duration>,
+    /// A pooled PostgreSQL connection idle for this long is pinged before it is used.
+    pub idle_check: Duration,
 }
 
 /// `DB_STATEMENT_TIMEOUT_MS`'s default: with the 2 s acquire timeout, inside the functions'
 /// 5 s timeout.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 2500;
+
+/// `DB_IDLE_CHECK_MS`'s default: a function called more often than this pays no ping.
+pub const DEFAULT_IDLE_CHECK_MS: u64 = 10_000;
 
 impl Default for PoolSettings {
     fn default() -> Self {
@@ -108,6 +113,7 @@ impl Default for PoolSettings {
             max_connections: 1,
             acquire_timeout: Duration::from_millis(2000),
             statement_timeout: Some(Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS)),
+            idle_check: Duration::from_millis(DEFAULT_IDLE_CHECK_MS),
         }
     }
 }
@@ -298,6 +304,13 @@ fn pool_settings(lookup: &impl Fn(&str) -> Option<String>, connections: u32) -> 
             2000,
             1..=60_000,
             "a number of milliseconds from 1 to 60000",
+        )?),
+        idle_check: Duration::from_millis(setting(
+            lookup,
+            "DB_IDLE_CHECK_MS",
+            DEFAULT_IDLE_CHECK_MS,
+            0..=3_600_000,
+            "a number of milliseconds from 0 (ping every time) to 3600000",
         )?),
         statement_timeout: match setting(
             lookup,

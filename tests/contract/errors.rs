@@ -112,6 +112,24 @@ async fn a_statement_past_the_statement_timeout_is_503_with_retry_after() {
     assert_eq!(written, 0, "the timed-out POST wrote nothing");
 }
 
+/// After a freeze (or a quiet spell) the server or a proxy may have closed the pooled
+/// connection. Writes are never retried, so the pool pings a connection idle past
+/// `idle_check` and replaces it if dead: the POST still lands.
+#[tokio::test]
+async fn a_post_after_the_server_closed_the_idle_connection_succeeds() {
+    let Some(api) = TestApi::postgres().await else { return };
+    let settings = PoolSettings { idle_check: Duration::from_millis(100), ..PoolSettings::default() };
+    let state = AppState::new(Database::connect_lazy(&api.url(), &settings).unwrap());
+    let pid: i32 = state.db().fetch_scalar("SELECT pg_backend_pid()").await.unwrap();
+    let mut admin = sqlx::PgConnection::connect(&api.url()).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let reply = invoke_with(&state, &routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
+    assert!(matches!(reply.status, 200 | 201), "{} {}", reply.status, reply.body);
+    let again: i32 = state.db().fetch_scalar("SELECT pg_backend_pid()").await.unwrap();
+    assert_ne!(again, pid, "a new connection replaced the dead one");
+}
+
 #[tokio::test]
 async fn unopenable_sqlite_file_is_503_with_retry_after() {
     let timeout = Duration::from_millis(300);

@@ -188,6 +188,7 @@ async fn main() -> ExitCode {
         max_connections: 1,
         acquire_timeout: std::time::Duration::from_secs(30),
         statement_timeout: None,
+        ..PoolSettings::default()
     };
     let db = match Database::connect_lazy(&url, &settings) {
         Ok(db) => db,

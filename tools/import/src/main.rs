@@ -144,6 +144,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// As `seed` opens it: a SQLite file (and its folder) is created if missing.
 fn open(url: &str) -> Result<Database, String> {
-    let settings = PoolSettings { max_connections: 1, acquire_timeout: CONNECT_TIMEOUT, statement_timeout: None };
+    let settings = PoolSettings {
+        max_connections: 1,
+        acquire_timeout: CONNECT_TIMEOUT,
+        statement_timeout: None,
+        ..PoolSettings::default()
+    };
     Database::connect_lazy_creating(url, &settings).map_err(|error| error.to_string())
 }
