@@ -82,12 +82,49 @@ pub async fn migrate(open: impl FnOnce() -> Result<Store, String>) -> Result<Mig
     outcome
 }
 
-/// Handles one invocation. A CloudFormation event is always answered at its ResponseURL
-/// (SUCCESS or FAILED); a Delete migrates nothing. Any other event migrates and returns
-/// what it did, or fails the invocation.
+/// Where an answer to CloudFormation may go. CloudFormation's ResponseURL is a presigned S3
+/// URL: https, on an AWS host. Anything else an event names is refused and never fetched,
+/// so whoever may invoke the function cannot make it send a request where they choose.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseUrlRule {
+    pub schemes: &'static [&'static str],
+    /// The host must be one of these or end with one (`.amazonaws.com`).
+    pub hosts: &'static [&'static str],
+}
+
+/// The rule the deployed function applies: https to `*.amazonaws.com` (`*.amazonaws.com.cn`
+/// in the China regions), the default port.
+pub const AWS_RESPONSE_URLS: ResponseUrlRule =
+    ResponseUrlRule { schemes: &["https"], hosts: &[".amazonaws.com", ".amazonaws.com.cn"] };
+
+impl ResponseUrlRule {
+    pub fn check(&self, url: &str) -> Result<(), String> {
+        let refused = |why: &str| Err(format!("ResponseURL refused ({why}): nothing was sent"));
+        let Ok(uri) = url.parse::<hyper::Uri>() else { return refused("not a URL") };
+        if !uri.scheme_str().is_some_and(|scheme| self.schemes.contains(&scheme)) {
+            return refused(&format!("the scheme must be {}", self.schemes.join(" or ")));
+        }
+        let Some(authority) = uri.authority() else { return refused("no host") };
+        let https_elsewhere = uri.scheme_str() == Some("https") && authority.port_u16().is_some_and(|port| port != 443);
+        if authority.as_str().contains('@') || https_elsewhere {
+            return refused("credentials or a port in the URL");
+        }
+        let host = authority.host().to_ascii_lowercase();
+        if !self.hosts.iter().any(|allowed| host == allowed.trim_start_matches('.') || host.ends_with(allowed)) {
+            return refused(&format!("the host must be {}", self.hosts.join(" or ")));
+        }
+        Ok(())
+    }
+}
+
+/// Handles one invocation. A CloudFormation event is answered at its ResponseURL (SUCCESS or
+/// FAILED) when `response_urls` allows it, and fails the invocation unanswered otherwise; a
+/// Delete migrates nothing. Any other event migrates and returns what it did, or fails the
+/// invocation.
 pub async fn handle(
     event: Value,
     open: impl FnOnce() -> Result<Store, String>,
+    response_urls: ResponseUrlRule,
 ) -> Result<Value, lambda_runtime::Error> {
     if event.get("RequestType").is_none() {
         let migrated = migrate(open).await?;
@@ -95,6 +132,10 @@ pub async fn handle(
         return Ok(json!(migrated));
     }
     let request: CustomResourceRequest = serde_json::from_value(event)?;
+    if let Err(refused) = response_urls.check(&request.response_url) {
+        tracing::error!(request_type = %request.request_type, "{refused}");
+        return Err(refused.into());
+    }
     let outcome = match request.request_type.as_str() {
         "Delete" => Ok(None),
         _ => migrate(open).await.map(Some),
@@ -128,7 +169,7 @@ pub fn answer(request: &CustomResourceRequest, outcome: Result<Option<Migrated>,
     }
 }
 
-/// PUTs the response to the presigned URL (HTTPS in AWS; plain HTTP accepted for tests).
+/// PUTs the response to the presigned URL (checked by [`ResponseUrlRule`] first).
 /// The URL is signed without a content type, so none is sent.
 pub async fn put_response(url: &str, response: &CustomResourceResponse) -> Result<(), lambda_runtime::Error> {
     let connector =

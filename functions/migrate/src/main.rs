@@ -11,12 +11,16 @@ async fn main() -> Result<(), Error> {
     run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         // The database is opened per invocation: a Delete must succeed even when the
         // configuration is broken, or the stack could never be removed.
-        migrate::handle(event.payload, || {
-            let mut settings = DatabaseSettings::from_env().map_err(|error| error.to_string())?;
-            // A migration may rebuild a large table: the requests' statement timeout is not for it.
-            settings.pool.statement_timeout = None;
-            AppState::from_settings(&settings).map(|state| state.store).map_err(|error| error.to_string())
-        })
+        migrate::handle(
+            event.payload,
+            || {
+                let mut settings = DatabaseSettings::from_env().map_err(|error| error.to_string())?;
+                // A migration may rebuild a large table: the requests' statement timeout is not for it.
+                settings.pool.statement_timeout = None;
+                AppState::from_settings(&settings).map(|state| state.store).map_err(|error| error.to_string())
+            },
+            migrate::AWS_RESPONSE_URLS,
+        )
     }))
     .await
 }

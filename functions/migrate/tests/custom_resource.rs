@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::body::Bytes;
 use axum::http::{Method, Uri};
-use migrate::{CustomResourceResponse, PHYSICAL_RESOURCE_ID, handle};
+use migrate::{AWS_RESPONSE_URLS, CustomResourceResponse, PHYSICAL_RESOURCE_ID, ResponseUrlRule, handle};
 use serde_json::{Value, json};
 use shared::db::Database;
 use shared::layout::{Layout, SchemaName};
@@ -16,6 +16,9 @@ use sqlx::Connection;
 use tokio::net::TcpListener;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// The tests' stand-in for CloudFormation listens on loopback, over plain HTTP.
+const LOCAL: ResponseUrlRule = ResponseUrlRule { schemes: &["http"], hosts: &["127.0.0.1"] };
 
 fn fresh_sqlite() -> (std::path::PathBuf, impl FnOnce() -> Result<Store, String>) {
     let path = std::env::temp_dir().join(format!(
@@ -62,7 +65,7 @@ fn event_file(name: &str) -> Value {
 #[tokio::test]
 async fn invoked_by_hand_it_migrates_and_says_to_which_version() {
     let (path, open) = fresh_sqlite();
-    let output = handle(event_file("migrate-by-hand.json"), open).await.unwrap();
+    let output = handle(event_file("migrate-by-hand.json"), open, LOCAL).await.unwrap();
     assert_eq!(output["engine"], "sqlite");
     assert!(output["schema_version"].as_i64().unwrap() > 0, "{output}");
     let _ = std::fs::remove_file(path);
@@ -72,7 +75,7 @@ async fn invoked_by_hand_it_migrates_and_says_to_which_version() {
 async fn create_migrates_and_puts_success_to_the_response_url() {
     let (path, open) = fresh_sqlite();
     let (url, received) = response_url().await;
-    handle(cloudformation_event("Create", &url), open).await.unwrap();
+    handle(cloudformation_event("Create", &url), open, LOCAL).await.unwrap();
     let (head, body) = received.await.unwrap();
     assert_eq!(head, "PUT /cloudformation-response?X-Amz-Signature=abc");
     let response: CustomResourceResponse = serde_json::from_value(body).unwrap();
@@ -98,9 +101,11 @@ async fn update_again_is_a_success_with_nothing_new() {
     for _ in 0..2 {
         let (url, received) = response_url().await;
         let options = options.clone();
-        handle(cloudformation_event("Update", &url), move || {
-            Ok(Store::new(Database::sqlite(options, &PoolSettings::default()), Layout::MitAcd))
-        })
+        handle(
+            cloudformation_event("Update", &url),
+            move || Ok(Store::new(Database::sqlite(options, &PoolSettings::default()), Layout::MitAcd)),
+            LOCAL,
+        )
         .await
         .unwrap();
         assert_eq!(received.await.unwrap().1["Status"], "SUCCESS");
@@ -111,7 +116,9 @@ async fn update_again_is_a_success_with_nothing_new() {
 #[tokio::test]
 async fn delete_succeeds_without_touching_the_database() {
     let (url, received) = response_url().await;
-    handle(cloudformation_event("Delete", &url), || panic!("a Delete must not open the database")).await.unwrap();
+    handle(cloudformation_event("Delete", &url), || panic!("a Delete must not open the database"), LOCAL)
+        .await
+        .unwrap();
     let body = received.await.unwrap().1;
     assert_eq!(body["Status"], "SUCCESS");
     assert_eq!(body["PhysicalResourceId"], PHYSICAL_RESOURCE_ID);
@@ -125,11 +132,11 @@ async fn in_the_babelfish_layout_it_migrates_nothing_and_says_so() {
         let options = sqlx::postgres::PgConnectOptions::new().host("127.0.0.1").port(1);
         Ok(Store::new(Database::postgres(options, &PoolSettings::default()), layout))
     };
-    let output = handle(json!({}), unreachable).await.unwrap();
+    let output = handle(json!({}), unreachable, LOCAL).await.unwrap();
     assert_eq!(output["migrated"], false, "{output}");
     assert_eq!(output["layout"], "babelfish");
     let (url, received) = response_url().await;
-    handle(cloudformation_event("Create", &url), unreachable).await.unwrap();
+    handle(cloudformation_event("Create", &url), unreachable, LOCAL).await.unwrap();
     let body = received.await.unwrap().1;
     assert_eq!(body["Status"], "SUCCESS", "{body}");
     assert!(body["Reason"].as_str().unwrap().starts_with("DB_LAYOUT=babelfish: the schema is MitACD's own"), "{body}");
@@ -138,7 +145,7 @@ async fn in_the_babelfish_layout_it_migrates_nothing_and_says_so() {
 #[tokio::test]
 async fn a_failure_is_reported_to_cloudformation_as_failed_with_its_reason() {
     let (url, received) = response_url().await;
-    handle(cloudformation_event("Create", &url), || Err("DATABASE_URL is not set".to_owned())).await.unwrap();
+    handle(cloudformation_event("Create", &url), || Err("DATABASE_URL is not set".to_owned()), LOCAL).await.unwrap();
     let body = received.await.unwrap().1;
     assert_eq!(body["Status"], "FAILED");
     assert_eq!(body["Reason"], "DATABASE_URL is not set");
@@ -146,7 +153,7 @@ async fn a_failure_is_reported_to_cloudformation_as_failed_with_its_reason() {
 
 #[tokio::test]
 async fn by_hand_a_failure_fails_the_invocation() {
-    assert!(handle(json!({"anything": 1}), || Err("no database".to_owned())).await.is_err());
+    assert!(handle(json!({"anything": 1}), || Err("no database".to_owned()), LOCAL).await.is_err());
 }
 
 /// PostgreSQL: concurrent runs take turns under the advisory lock and all succeed.
@@ -165,9 +172,11 @@ async fn concurrent_runs_on_postgres_take_turns_and_all_succeed() {
     let runs: Vec<_> = (0..4)
         .map(|_| {
             let options = options.clone();
-            tokio::spawn(handle(json!({}), move || {
-                Ok(Store::new(Database::postgres(options, &PoolSettings::default()), Layout::MitAcd))
-            }))
+            tokio::spawn(handle(
+                json!({}),
+                move || Ok(Store::new(Database::postgres(options, &PoolSettings::default()), Layout::MitAcd)),
+                LOCAL,
+            ))
         })
         .collect();
     let mut versions = Vec::new();
@@ -177,4 +186,38 @@ async fn concurrent_runs_on_postgres_take_turns_and_all_succeed() {
     }
     assert!(versions.iter().all(|v| *v == versions[0] && *v > 0), "{versions:?}");
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+}
+
+#[test]
+fn only_an_https_response_url_on_an_aws_host_is_answered() {
+    for good in [
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws?X-Amz-Signature=abc",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+        "https://bucket.s3.eu-west-1.amazonaws.com:443/x",
+    ] {
+        assert_eq!(AWS_RESPONSE_URLS.check(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://evil.example.com/x",
+        "https://amazonaws.com.evil.example/x",
+        "https://s3.amazonaws.com.evil.example/x",
+        "https://user:pass@bucket.s3.amazonaws.com/x",
+        "https://bucket.s3.amazonaws.com:8443/x",
+        "file:///etc/passwd",
+        "not a url",
+    ] {
+        assert!(AWS_RESPONSE_URLS.check(bad).is_err(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_response_url_the_rule_refuses_gets_nothing_and_fails_the_invocation() {
+    let (url, received) = response_url().await;
+    let outcome =
+        handle(cloudformation_event("Create", &url), || panic!("nothing may be opened"), AWS_RESPONSE_URLS).await;
+    assert!(outcome.unwrap_err().to_string().contains("ResponseURL refused"));
+    received.abort();
+    assert!(received.await.unwrap_err().is_cancelled(), "the local endpoint received nothing");
 }
