@@ -471,8 +471,14 @@ mod tests {
         let mut expected: std::collections::BTreeSet<String> =
             MANAGED_VARIABLES.iter().map(|v| v.to_string()).collect();
         expected.extend(
-            ["DATABASE_URL", "DB_MAX_CONNECTIONS", "DB_ACQUIRE_TIMEOUT_MS", "DB_STATEMENT_TIMEOUT_MS"]
-                .map(String::from),
+            [
+                "DATABASE_URL",
+                "DB_MAX_CONNECTIONS",
+                "DB_ACQUIRE_TIMEOUT_MS",
+                "DB_STATEMENT_TIMEOUT_MS",
+                "DB_IDLE_CHECK_MS",
+            ]
+            .map(String::from),
         );
         expected.extend(LAYOUT_VARIABLES.map(String::from));
         assert_eq!(asked.into_inner(), expected);
