@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test python-tools seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -41,11 +41,15 @@ import:
 	cargo build --release --quiet -p import
 	DATABASE_URL='$(DATABASE_URL)' $(TARGET_DIR)/release/import '$(DIR)'
 
-test: fmt lint unit-and-contract smoke babelfish template-check reliability
+test: python-tools fmt lint unit-and-contract smoke babelfish template-check reliability
 
 unit-and-contract:
 	cargo test --workspace --exclude authorizer --locked
 	bash tests/aws.sh
+
+# The pinned Python tools of the tests (tests/requirements.txt); a no-op once they are there.
+python-tools:
+	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r tests/requirements.txt
 
 # DB_LAYOUT=babelfish end to end (serve, one function, writes seen by MitACD): on a PostgreSQL
 # laid out as Babelfish lays MitACD out, and on a real Babelfish when BABELFISH_TDS_URL and
@@ -72,7 +76,7 @@ reliability:
 # template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.
 # replication.yaml (AWS DMS from MitACD): cfn-lint, then its table list against the migrations.
 template-check:
-	@command -v cfn-lint >/dev/null && command -v sam >/dev/null || python3 -m pip install --quiet --disable-pip-version-check cfn-lint aws-sam-cli
+	@command -v cfn-lint >/dev/null && command -v sam >/dev/null || python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 cfn-lint template.yaml
 	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 	python3 tests/template_check.py
@@ -88,7 +92,7 @@ cargo-lambda:
 	@have=$$(cargo lambda -V 2>&1 | grep -o '^cargo-lambda [0-9.]*' | awk '{print $$2}'); \
 	if [ -z "$$have" ] || [ "$$(printf '%s\n' "$(CARGO_LAMBDA_MIN)" "$$have" | sort -V | head -n1)" != "$(CARGO_LAMBDA_MIN)" ]; then \
 		echo "installing cargo-lambda >= $(CARGO_LAMBDA_MIN) from PyPI (found: $${have:-none})"; \
-		python3 -m pip install --quiet --disable-pip-version-check 'cargo-lambda>=$(CARGO_LAMBDA_MIN)' || exit 1; \
+		python3 -m pip install --quiet --disable-pip-version-check "$$(grep '^cargo-lambda==' tests/requirements.txt)" || exit 1; \
 		hash -r; \
 		command -v cargo-lambda >/dev/null || { echo "cargo-lambda installed but not on PATH: add Python's script folder to PATH"; exit 1; }; \
 	fi

@@ -33,8 +33,8 @@ fi
 st() { python3 -m schemathesis.cli "$@"; }
 have=$(st --version 2>/dev/null | grep -o '[0-9][0-9.]*$' || true)
 if [[ -z $have || ${have%%.*} -lt 4 ]]; then
-  echo "installing schemathesis 4 from PyPI (found: ${have:-none})"
-  python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+  echo "installing the pinned schemathesis from PyPI (found: ${have:-none})"
+  python3 -m pip install --quiet --disable-pip-version-check "$(grep '^schemathesis==' tests/requirements.txt)"
   have=$(st --version | grep -o '[0-9][0-9.]*$')
 fi
 echo "schemathesis $have"

@@ -21,7 +21,7 @@ start_moto() {
   MOTO_INSTALLABLE=yes
   if ! moto=$(moto_command); then
     echo "moto[server] not found: installing it from PyPI"
-    if ! python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'; then
+    if ! python3 -m pip install --quiet --disable-pip-version-check "$(grep '^moto\[server\]==' "$(dirname "${BASH_SOURCE[0]}")/../requirements.txt")"; then
       MOTO_INSTALLABLE=no MOTO_ERROR="could not install moto[server] (python3 -m pip install 'moto[server]')"
       return 1
     fi
