@@ -197,7 +197,7 @@ fn duration_ms(text: &str) -> Option<f64> {
 /// pgbench running the full-interaction query, prepared, at the load test's concurrency.
 pub async fn pgbench(database_url: &str, plan: &LoadPlan, work: &Path) -> Result<PgbenchFigures, String> {
     let script = work.join("full-interaction.sql");
-    let sql = crate::measure::SQL.find_full_interaction.replace("$1", "'210614222408193_ACD_00001'");
+    let sql = crate::measure::SQL.find_full_interaction().replace("$1", "'210614222408193_ACD_00001'");
     std::fs::write(&script, format!("{};\n", sql.split_whitespace().collect::<Vec<_>>().join(" ")))
         .map_err(|error| error.to_string())?;
     let machine_before = machine_ticks();

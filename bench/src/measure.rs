@@ -36,35 +36,31 @@ pub enum Floor {
 
 pub fn subjects() -> Vec<Subject> {
     vec![
-        Subject {
-            function: "get-agent",
-            event_file: "get-agent",
-            floor: Some(Floor::ById(SQL.find_agent.as_str(), 8)),
-        },
+        Subject { function: "get-agent", event_file: "get-agent", floor: Some(Floor::ById(SQL.find_agent(), 8)) },
         Subject {
             function: "get-campaign",
             event_file: "get-campaign",
-            floor: Some(Floor::ById(SQL.find_campaign.as_str(), 2)),
+            floor: Some(Floor::ById(SQL.find_campaign(), 2)),
         },
         Subject {
             function: "get-interaction",
             event_file: "get-interaction",
-            floor: Some(Floor::ByText(SQL.find_interaction.as_str(), INTERACTION)),
+            floor: Some(Floor::ByText(SQL.find_interaction(), INTERACTION)),
         },
         Subject {
             function: "get-full-interaction",
             event_file: "get-full-interaction",
-            floor: Some(Floor::ByText(SQL.find_full_interaction.as_str(), INTERACTION)),
+            floor: Some(Floor::ByText(SQL.find_full_interaction(), INTERACTION)),
         },
         Subject {
             function: "get-outgoing-parameters",
             event_file: "get-outgoing-parameters",
-            floor: Some(Floor::ById(SQL.list_outgoing.as_str(), 812)),
+            floor: Some(Floor::ById(SQL.list_outgoing(), 812)),
         },
         Subject {
             function: "get-incoming-parameters",
             event_file: "get-incoming-parameters",
-            floor: Some(Floor::ById(SQL.list_incoming.as_str(), 812)),
+            floor: Some(Floor::ById(SQL.list_incoming(), 812)),
         },
         Subject {
             function: "put-outgoing-parameters",
@@ -194,7 +190,7 @@ pub async fn run_floor(database_url: &str, floor: Floor, count: usize) -> Result
         let result = match floor {
             Floor::ById(sql, id) => sqlx::query(sql).bind(id).fetch_all(&mut connection).await.map(drop),
             Floor::ByText(sql, id) => sqlx::query(sql).bind(id).fetch_all(&mut connection).await.map(drop),
-            Floor::Upsert => sqlx::query(SQL.upsert_outgoing.as_str())
+            Floor::Upsert => sqlx::query(SQL.upsert_outgoing())
                 .bind(vec![812_i32])
                 .bind(vec!["alexitos4"])
                 .bind(vec!["42sdfe"])

@@ -22,16 +22,16 @@ pub async fn assert_index_lookups(connection: &mut PgConnection, sql: &Statement
     let explain = |sql: &str| format!("EXPLAIN {sql}");
     let mut plans = Vec::new();
     for (route, sql, id) in [
-        ("get-agent", &sql.find_agent, 8),
-        ("get-campaign", &sql.find_campaign, 2),
-        ("get-outgoing-parameters", &sql.list_outgoing, 812),
-        ("get-incoming-parameters", &sql.list_incoming, 812),
+        ("get-agent", sql.find_agent(), 8),
+        ("get-campaign", sql.find_campaign(), 2),
+        ("get-outgoing-parameters", sql.list_outgoing(), 812),
+        ("get-incoming-parameters", sql.list_incoming(), 812),
     ] {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql)).bind(id).fetch_all(&mut *connection).await.unwrap();
         plans.push((route, plan));
     }
     for (route, sql) in
-        [("get-interaction", &sql.find_interaction), ("get-full-interaction", &sql.find_full_interaction)]
+        [("get-interaction", sql.find_interaction()), ("get-full-interaction", sql.find_full_interaction())]
     {
         let plan: Vec<String> = sqlx::query_scalar(&explain(sql))
             .bind("210614222408193_ACD_00001")
@@ -40,7 +40,7 @@ pub async fn assert_index_lookups(connection: &mut PgConnection, sql: &Statement
             .unwrap();
         plans.push((route, plan));
     }
-    let upsert: Vec<String> = sqlx::query_scalar(&explain(&sql.upsert_outgoing))
+    let upsert: Vec<String> = sqlx::query_scalar(&explain(sql.upsert_outgoing()))
         .bind(vec![812_i32])
         .bind(vec!["k"])
         .bind(vec!["v"])

@@ -16,7 +16,7 @@ pub fn find_sql(layout: &Layout) -> String {
 
 pub async fn find(store: &Store, id: CampaignId) -> Result<Option<Campaign>, sqlx::Error> {
     let params = [Param::Int(id.get())];
-    store.read(|db| db.fetch_optional(&store.sql.find_campaign, &params, campaign)).await
+    store.read(|db| db.fetch_optional(store.sql.find_campaign(), &params, campaign)).await
 }
 
 /// A row of [`find_sql`], column by column.

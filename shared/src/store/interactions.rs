@@ -84,12 +84,12 @@ const FULL_SELECTED: &[Selected] = &[
 
 pub async fn find(store: &Store, id: &InteractionId) -> Result<Option<Interaction>, sqlx::Error> {
     let params = [Param::Text(Some(id.as_str()))];
-    store.read(|db| db.fetch_optional(&store.sql.find_interaction, &params, interaction)).await
+    store.read(|db| db.fetch_optional(store.sql.find_interaction(), &params, interaction)).await
 }
 
 pub async fn find_full(store: &Store, id: &InteractionId) -> Result<Option<FullInteractionRow>, sqlx::Error> {
     let params = [Param::Text(Some(id.as_str()))];
-    store.read(|db| db.fetch_optional(&store.sql.find_full_interaction, &params, full_interaction)).await
+    store.read(|db| db.fetch_optional(store.sql.find_full_interaction(), &params, full_interaction)).await
 }
 
 /// A row of [`find_sql`], column by column.

@@ -16,7 +16,7 @@ pub mod parameters;
 pub mod rows;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::OnceCell;
 
@@ -28,35 +28,65 @@ use crate::models::Direction;
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Database,
-    layout: Layout,
     sql: Arc<Statements>,
     /// Babelfish layout: whether the first request has run the schema check (see [`check`]).
     checked: Arc<OnceCell<()>>,
 }
 
-/// Every statement a route runs, as the layout spells it.
+/// Every statement a route runs, as the layout spells it, each rendered on first use: a
+/// function renders (and links) only its own route's statements.
 #[derive(Debug)]
 pub struct Statements {
-    pub find_agent: String,
-    pub find_campaign: String,
-    pub find_interaction: String,
-    pub find_full_interaction: String,
-    pub list_incoming: String,
-    pub list_outgoing: String,
-    pub upsert_outgoing: String,
+    layout: Layout,
+    find_agent: OnceLock<String>,
+    find_campaign: OnceLock<String>,
+    find_interaction: OnceLock<String>,
+    find_full_interaction: OnceLock<String>,
+    list_incoming: OnceLock<String>,
+    list_outgoing: OnceLock<String>,
+    upsert_outgoing: OnceLock<String>,
 }
 
 impl Statements {
     pub fn for_layout(layout: &Layout) -> Self {
         Self {
-            find_agent: agents::find_sql(layout),
-            find_campaign: campaigns::find_sql(layout),
-            find_interaction: interactions::find_sql(layout),
-            find_full_interaction: interactions::find_full_sql(layout),
-            list_incoming: parameters::list_sql(layout, Direction::Incoming),
-            list_outgoing: parameters::list_sql(layout, Direction::Outgoing),
-            upsert_outgoing: parameters::upsert_outgoing_sql(layout),
+            layout: layout.clone(),
+            find_agent: OnceLock::new(),
+            find_campaign: OnceLock::new(),
+            find_interaction: OnceLock::new(),
+            find_full_interaction: OnceLock::new(),
+            list_incoming: OnceLock::new(),
+            list_outgoing: OnceLock::new(),
+            upsert_outgoing: OnceLock::new(),
         }
+    }
+
+    pub fn find_agent(&self) -> &str {
+        self.find_agent.get_or_init(|| agents::find_sql(&self.layout))
+    }
+
+    pub fn find_campaign(&self) -> &str {
+        self.find_campaign.get_or_init(|| campaigns::find_sql(&self.layout))
+    }
+
+    pub fn find_interaction(&self) -> &str {
+        self.find_interaction.get_or_init(|| interactions::find_sql(&self.layout))
+    }
+
+    pub fn find_full_interaction(&self) -> &str {
+        self.find_full_interaction.get_or_init(|| interactions::find_full_sql(&self.layout))
+    }
+
+    pub fn list_incoming(&self) -> &str {
+        self.list_incoming.get_or_init(|| parameters::list_sql(&self.layout, Direction::Incoming))
+    }
+
+    pub fn list_outgoing(&self) -> &str {
+        self.list_outgoing.get_or_init(|| parameters::list_sql(&self.layout, Direction::Outgoing))
+    }
+
+    pub fn upsert_outgoing(&self) -> &str {
+        self.upsert_outgoing.get_or_init(|| parameters::upsert_outgoing_sql(&self.layout))
     }
 }
 
@@ -70,7 +100,7 @@ impl Store {
             layout.name()
         );
         let sql = Arc::new(Statements::for_layout(&layout));
-        Self { db, layout, sql, checked: Arc::new(OnceCell::new()) }
+        Self { db, sql, checked: Arc::new(OnceCell::new()) }
     }
 
     pub fn db(&self) -> &Database {
@@ -78,7 +108,7 @@ impl Store {
     }
 
     pub fn layout(&self) -> &Layout {
-        &self.layout
+        &self.sql.layout
     }
 
     pub fn statements(&self) -> &Statements {
@@ -110,7 +140,7 @@ impl Store {
     /// cause naming it). Our own layout needs no such check (`migrate` made it), so the
     /// default path pays no extra round trip.
     async fn with_schema_check<T>(&self, outcome: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
-        if self.layout == Layout::MitAcd || self.checked.initialized() {
+        if *self.layout() == Layout::MitAcd || self.checked.initialized() {
             return outcome;
         }
         if let Err(error) = &outcome
@@ -126,10 +156,10 @@ impl Store {
                     tracing::warn!(cause = %error, "schema check could not run; trying again on the next request")
                 })?;
                 if missing.is_empty() {
-                    tracing::info!(layout = self.layout.name(), "schema check: the database has every table and column the API needs");
+                    tracing::info!(layout = self.layout().name(), "schema check: the database has every table and column the API needs");
                 } else {
                     tracing::error!(
-                        layout = self.layout.name(),
+                        layout = self.layout().name(),
                         missing = %check::describe(&missing),
                         "schema check: the database lacks tables or columns the API needs; requests that need them answer 503"
                     );

@@ -58,8 +58,8 @@ const UPDATE_OUTGOING: &str =
 /// A task's parameters in contract order; an unknown task has none.
 pub async fn list(store: &Store, direction: Direction, task: TaskId) -> Result<TaskParameters, sqlx::Error> {
     let sql = match direction {
-        Direction::Incoming => &store.sql.list_incoming,
-        Direction::Outgoing => &store.sql.list_outgoing,
+        Direction::Incoming => store.sql.list_incoming(),
+        Direction::Outgoing => store.sql.list_outgoing(),
     };
     let params = [Param::Int(task.get())];
     let rows = store.read(|db| db.fetch_all(sql, &params, parameter)).await?;
@@ -75,7 +75,7 @@ fn parameter(row: &mut Columns<'_>) -> Result<TaskParameter, sqlx::Error> {
 /// (task, key), as [`crate::validation::outgoing_parameters`] returns them. Returns whether
 /// any row was created (201) rather than all replaced (200).
 pub async fn upsert_outgoing(store: &Store, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
-    store.write(|db| upsert(db, &store.sql.upsert_outgoing, writes)).await
+    store.write(|db| upsert(db, store.sql.upsert_outgoing(), writes)).await
 }
 
 async fn upsert(db: &Database, upsert_postgres: &str, writes: &[OutgoingParameterWrite]) -> Result<bool, sqlx::Error> {
