@@ -204,16 +204,22 @@ impl Database {
         params: &[Param<'_>],
         decode: Decoder<T>,
     ) -> Result<Option<T>, sqlx::Error> {
-        match self {
-            Self::Postgres(pool, _) => {
-                let row = bind(sqlx::query(sql), params).fetch_optional(pool).await?;
-                row.map(|row| decode(&mut Columns::new(RowRef::Postgres(&row)))).transpose()
-            }
-            Self::Sqlite(pool) => {
-                let row = bind(sqlx::query(sql), params).fetch_optional(pool).await?;
-                row.map(|row| decode(&mut Columns::new(RowRef::Sqlite(&row)))).transpose()
-            }
+        match self.fetch_optional_row(sql, params).await? {
+            None => Ok(None),
+            Some(OwnedRow::Postgres(row)) => decode(&mut Columns::new(RowRef::Postgres(&row))).map(Some),
+            Some(OwnedRow::Sqlite(row)) => decode(&mut Columns::new(RowRef::Sqlite(&row))).map(Some),
         }
+    }
+
+    /// The query itself, not generic over what the row becomes: sqlx's machinery is compiled
+    /// once per function however many row types it decodes.
+    async fn fetch_optional_row(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<OwnedRow>, sqlx::Error> {
+        Ok(match self {
+            Self::Postgres(pool, _) => {
+                bind(sqlx::query(sql), params).fetch_optional(pool).await?.map(OwnedRow::Postgres)
+            }
+            Self::Sqlite(pool) => bind(sqlx::query(sql), params).fetch_optional(pool).await?.map(OwnedRow::Sqlite),
+        })
     }
 
     /// Every row `sql` selects with `params`, each read by `decode`.
@@ -315,6 +321,11 @@ pub type Decoder<T> = fn(&mut Columns<'_>) -> Result<T, sqlx::Error>;
 pub struct Columns<'r> {
     row: RowRef<'r>,
     next: usize,
+}
+
+enum OwnedRow {
+    Postgres(PgRow),
+    Sqlite(SqliteRow),
 }
 
 enum RowRef<'r> {

@@ -96,7 +96,7 @@ impl Layout {
     pub fn name_of<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
         match self {
             Self::MitAcd => name.into(),
-            Self::Babelfish { .. } => name.to_lowercase().into(),
+            Self::Babelfish { .. } => name.to_ascii_lowercase().into(), // MitACD's names are ASCII
         }
     }
 
