@@ -3,9 +3,9 @@
 //! `check` for what the database lacks. In each module a query and the function that decodes
 //! its row sit side by side. The statements are built from `crate::schema` (one column list
 //! per table, so the columns, their order and their casts cannot drift from MitACD's) and
-//! spelled as the database's `crate::layout` says; each is rendered once, when the [`Store`]
-//! is made, written with `$n` binds, which both engines accept, and run through `Database`'s
-//! few methods. Statements are prepared and cached per connection by sqlx, so PostgreSQL
+//! spelled as the database's `crate::layout` says; each is rendered once, on its first use
+//! ([`Statements`]), written with `$n` binds, which both engines accept, and run through
+//! `Database`'s few methods. Statements are prepared and cached per connection by sqlx, so PostgreSQL
 //! plans each one once per connection rather than once per request.
 
 pub mod agents;
