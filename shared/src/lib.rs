@@ -14,6 +14,7 @@ pub mod layout;
 pub mod mapper;
 pub mod models;
 pub mod schema;
+pub mod scope;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -1,38 +1,45 @@
 //! The API-key authorizer: an HTTP API (payload 2.0) Lambda REQUEST authorizer with simple
-//! responses, guarding every route of the API.
+//! responses, guarding every route of the API; the same checks guard `serve`.
 //!
 //! A request is allowed when the key it carries (`x-api-key`, else `Authorization: Bearer`)
-//! hashes (SHA-256) to one of the hashes in the API keys secret; the answer's context names
-//! the client (`{"client": "dialer-a"}`), which API Gateway puts in the access log
-//! (`$context.authorizer.client`). Everything else is denied: no key, an unknown key, and any
+//! hashes (SHA-256) to one of the hashes in the API keys secret, the key has not expired, and
+//! its scopes cover the route the gateway matched (`routeKey`; keys issued before scopes
+//! existed cover every route, and `$default`, which answers only the contract's 404/405, takes
+//! any valid key). The answer's context names the client (`{"client": "dialer-a"}`), which API
+//! Gateway puts in the access log (`$context.authorizer.client`). Everything else is denied: no
+//! key, an unknown, expired or out-of-scope key, a route key the table does not know, and any
 //! failure to read or parse the secret. Nothing is ever allowed by default.
 //!
-//! - The secret is read with the AWS SDK, on the first request (not at start-up), and kept
-//!   for `API_KEYS_CACHE_SECONDS` (default 60) per container. A failed read is not kept:
-//!   the next request tries again.
+//! - The key list is read on the first request (not at start-up): from Secrets Manager with
+//!   the AWS SDK in Lambda, or from a file (`serve` with `API_KEYS_FILE`); kept for
+//!   `API_KEYS_CACHE_SECONDS` (default 60) per process. A failed read is not kept: the next
+//!   request tries again.
 //! - Hashes are compared in constant time, against every entry.
 //! - The key never reaches a log line: an allowed request logs the client's name, a denied
-//!   one the reason.
+//!   one the reason (and the client, when the key was known).
 //!
 //! `main.rs` builds one [`Authorizer`] from the environment and hands [`Authorizer::handle`]
-//! to `lambda_runtime::run`; tests call [`Authorizer::authorize`] directly.
+//! to `lambda_runtime::run`; `serve` calls [`Authorizer::check`]; tests call both.
 
 pub mod keys;
 
 use std::{
     convert::Infallible,
+    path::PathBuf,
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
+use shared::http::Route;
+use shared::scope::Scope;
 use tokio::sync::Mutex;
 
 use shared::aws::{AwsConfig, SecretStore, StoreError};
 
-use crate::keys::{KeyFile, KeyList, hash_key};
+use crate::keys::{KeyFile, KeyList, Refusal, hash_key};
 
 pub use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request as Request;
 
@@ -47,12 +54,20 @@ pub struct AuthContext {
     pub client: Option<String>,
 }
 
-/// Where the secret is and how long to keep it.
+/// Where the key list is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// ARN or name of the API keys secret (`API_KEYS_SECRET_ARN`).
+    Secret(String),
+    /// A file holding the secret's JSON (`API_KEYS_FILE`; `serve` only).
+    File(PathBuf),
+}
+
+/// Where the keys are and how long to keep them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// ARN or name of the API keys secret (`API_KEYS_SECRET_ARN`).
-    pub secret_id: String,
-    /// How long a container keeps the key list (`API_KEYS_CACHE_SECONDS`, default 60).
+    pub source: KeySource,
+    /// How long a process keeps the key list (`API_KEYS_CACHE_SECONDS`, default 60).
     pub cache_ttl: Duration,
     /// Endpoint override for tests; `None` in Lambda (the SDK's own settings apply, among
     /// them `AWS_ENDPOINT_URL`).
@@ -67,18 +82,32 @@ impl Settings {
         Settings::from_lookup(shared::settings::env_var)
     }
 
-    /// From any lookup (the environment in `main`, a map in tests).
+    /// From any lookup (the environment in `main`, a map in tests). `API_KEYS_FILE` wins over
+    /// `API_KEYS_SECRET_ARN` when both are set.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        Settings::lookup_optional(get)?.ok_or_else(|| {
+            "API_KEYS_SECRET_ARN is not set: set it to the ARN of the API keys secret \
+             (or API_KEYS_FILE to a file holding the secret's JSON)"
+                .to_owned()
+        })
+    }
+
+    /// As [`Settings::from_lookup`], but `None` when neither variable is set (`serve` then
+    /// needs `SERVE_OPEN=1`).
+    pub fn lookup_optional(get: impl Fn(&str) -> Option<String>) -> Result<Option<Settings>, String> {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let secret_id = get("API_KEYS_SECRET_ARN")
-            .ok_or("API_KEYS_SECRET_ARN is not set: set it to the ARN of the API keys secret")?;
+        let source = match (get("API_KEYS_FILE"), get("API_KEYS_SECRET_ARN")) {
+            (Some(path), _) => KeySource::File(PathBuf::from(path)),
+            (None, Some(secret)) => KeySource::Secret(secret),
+            (None, None) => return Ok(None),
+        };
         let cache_seconds = match get("API_KEYS_CACHE_SECONDS") {
             None => DEFAULT_CACHE_SECONDS,
             Some(v) => v
                 .parse::<u64>()
                 .map_err(|_| format!("API_KEYS_CACHE_SECONDS must be a whole number of seconds, not {v:?}"))?,
         };
-        Ok(Settings { secret_id, cache_ttl: Duration::from_secs(cache_seconds), endpoint_url: None })
+        Ok(Some(Settings { source, cache_ttl: Duration::from_secs(cache_seconds), endpoint_url: None }))
     }
 }
 
@@ -87,18 +116,53 @@ struct Cached {
     loaded: Instant,
 }
 
-/// Why a key store read gave no key list (logged as the deny reason).
+/// Why the key list could not be had (logged as the deny reason, never returned).
 #[derive(Debug, thiserror::Error)]
-enum LoadError {
+pub enum LoadError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the secret is not a valid key list: {0}")]
+    #[error("cannot read the API keys file {path}: {error}")]
+    File { path: String, error: std::io::Error },
+    #[error("the keys are not a valid key list: {0}")]
     Format(#[from] keys::FormatError),
 }
 
-/// Per-container state: the secret's location, its lazily built client, the cached key list.
+impl LoadError {
+    fn reason(&self) -> &'static str {
+        match self {
+            LoadError::Store(_) | LoadError::File { .. } => "key store unavailable",
+            LoadError::Format(_) => "key store malformed",
+        }
+    }
+}
+
+/// Why a request is not allowed.
+#[derive(Debug, thiserror::Error)]
+pub enum Denial {
+    /// No `x-api-key` and no `Authorization: Bearer` (the gateway's 401).
+    #[error("no API key")]
+    NoKey,
+    /// A key was presented and refused (the gateway's 403).
+    #[error("{}", .0.reason())]
+    Refused(Refusal),
+    /// The key list could not be read: nothing is allowed until it can be.
+    #[error("{}", .0.reason())]
+    KeyStore(#[source] LoadError),
+}
+
+/// What a request must be allowed to call: a route's scope, or `None` for a request no route
+/// takes (`$default`).
+pub type Required = Option<Scope>;
+
+/// Where the key list is read from.
+enum Store {
+    Secret(SecretStore),
+    File(PathBuf),
+}
+
+/// Per-process state: the key list's location, its lazily built client, the cached list.
 pub struct Authorizer {
-    store: SecretStore,
+    store: Store,
     cache_ttl: Duration,
     cache: Mutex<Option<Cached>>,
 }
@@ -106,10 +170,18 @@ pub struct Authorizer {
 impl Authorizer {
     /// Builds nothing that touches the network: the SDK client is made on the first request.
     pub fn new(settings: Settings) -> Authorizer {
-        Authorizer {
-            store: SecretStore::new(settings.secret_id, AwsConfig::lambda(settings.endpoint_url)),
-            cache_ttl: settings.cache_ttl,
-            cache: Mutex::new(None),
+        let store = match settings.source {
+            KeySource::Secret(id) => Store::Secret(SecretStore::new(id, AwsConfig::lambda(settings.endpoint_url))),
+            KeySource::File(path) => Store::File(path),
+        };
+        Authorizer { store, cache_ttl: settings.cache_ttl, cache: Mutex::new(None) }
+    }
+
+    /// Where the keys come from, for logs (an ARN or a path; never their content).
+    pub fn source(&self) -> String {
+        match &self.store {
+            Store::Secret(store) => store.secret_id().to_owned(),
+            Store::File(path) => path.display().to_string(),
         }
     }
 
@@ -118,37 +190,57 @@ impl Authorizer {
         Ok(self.authorize(&event.payload).await)
     }
 
-    /// Allows the request when its key's hash is in the secret; denies it otherwise.
+    /// Allows the request when its key is known, unexpired and its scopes cover the route the
+    /// gateway matched; denies it otherwise.
     pub async fn authorize(&self, request: &ApiGatewayV2CustomAuthorizerV2Request) -> Response {
-        let Some(key) = presented_key(request) else {
+        let route_key = request.route_key.as_deref().unwrap_or("");
+        let required = match route_key {
+            "$default" => None,
+            key => match Route::by_route_key(key) {
+                Some(route) => Some(route.scope),
+                None => {
+                    tracing::error!(route_key, "denied: a route key the route table does not have");
+                    return deny();
+                }
+            },
+        };
+        match self.check(presented_key(request), required).await {
+            Ok(client) => allow(&client),
+            Err(_) => deny(),
+        }
+    }
+
+    /// Whether `key` may make a request needing `required`: the client's name, or why not.
+    /// Logs the outcome (client or reason, never the key).
+    pub async fn check(&self, key: Option<&[u8]>, required: Required) -> Result<String, Denial> {
+        let required_name = required.map_or("none (no route)", Scope::as_str);
+        let Some(key) = key else {
             tracing::info!(reason = "no API key", "denied: no x-api-key header and no Authorization: Bearer");
-            return deny();
+            return Err(Denial::NoKey);
         };
         let hash = hash_key(key);
         let keys = match self.keys().await {
             Ok(keys) => keys,
             Err(error) => {
-                let reason = match error {
-                    LoadError::Store(_) => "key store unavailable",
-                    LoadError::Format(_) => "key store malformed",
-                };
-                tracing::error!(
-                    reason,
-                    secret = self.store.secret_id(),
-                    %error,
-                    "denied: the API keys could not be read"
-                );
-                return deny();
+                tracing::error!(reason = error.reason(), source = self.source(), %error, "denied: the API keys could not be read");
+                return Err(Denial::KeyStore(error));
             }
         };
-        match keys.find(&hash) {
-            Some(client) => {
-                tracing::info!(client, "allowed");
-                allow(client)
+        match keys.check(&hash, required, SystemTime::now().into()) {
+            Ok(client) => {
+                tracing::info!(client, scope = required_name, "allowed");
+                Ok(client.to_owned())
             }
-            None => {
-                tracing::info!(reason = "unknown API key", "denied: unknown API key");
-                deny()
+            Err(refusal) => {
+                let client = keys.find(&hash).map(|k| k.client.as_str());
+                tracing::info!(
+                    reason = refusal.reason(),
+                    client,
+                    scope = required_name,
+                    "denied: {}",
+                    refusal.reason()
+                );
+                Err(Denial::Refused(refusal))
             }
         }
     }
@@ -162,7 +254,12 @@ impl Authorizer {
         {
             return Ok(Arc::clone(&cached.keys));
         }
-        let text = self.store.read().await?;
+        let text = match &self.store {
+            Store::Secret(store) => store.read().await?,
+            Store::File(path) => tokio::fs::read_to_string(path)
+                .await
+                .map_err(|error| LoadError::File { path: path.display().to_string(), error })?,
+        };
         let keys = Arc::new(KeyFile::parse(&text)?.to_key_list());
         tracing::debug!(keys = keys.len(), "API keys loaded");
         *cache = Some(Cached { keys: Arc::clone(&keys), loaded: Instant::now() });
@@ -173,13 +270,21 @@ impl Authorizer {
 /// The key the request carries: `x-api-key`, else `Authorization: Bearer <key>` (scheme
 /// case-insensitive), surrounding whitespace removed. `None` when neither is there or empty.
 pub fn presented_key(request: &ApiGatewayV2CustomAuthorizerV2Request) -> Option<&[u8]> {
-    if let Some(value) = request.headers.get("x-api-key") {
-        let key = value.as_bytes().trim_ascii();
+    key_from_headers(
+        request.headers.get("x-api-key").map(|v| v.as_bytes()),
+        request.headers.get("authorization").map(|v| v.as_bytes()),
+    )
+}
+
+/// [`presented_key`] from the two header values (`serve` reads them from its request).
+pub fn key_from_headers<'a>(x_api_key: Option<&'a [u8]>, authorization: Option<&'a [u8]>) -> Option<&'a [u8]> {
+    if let Some(value) = x_api_key {
+        let key = value.trim_ascii();
         if !key.is_empty() {
             return Some(key);
         }
     }
-    let value = request.headers.get("authorization")?.as_bytes().trim_ascii();
+    let value = authorization?.trim_ascii();
     let (scheme, rest) = value.split_at_checked(6)?;
     if !scheme.eq_ignore_ascii_case(b"bearer") || !rest.first()?.is_ascii_whitespace() {
         return None;
@@ -267,7 +372,9 @@ mod tests {
             Settings::from_lookup(move |k| map.get(k).cloned())
         };
         let s = env(&[("API_KEYS_SECRET_ARN", "arn:x")]).unwrap();
-        assert_eq!(s.secret_id, "arn:x");
+        assert_eq!(s.source, KeySource::Secret("arn:x".into()));
+        let s = env(&[("API_KEYS_SECRET_ARN", "arn:x"), ("API_KEYS_FILE", "/k.json")]).unwrap();
+        assert_eq!(s.source, KeySource::File("/k.json".into()));
         assert_eq!(s.cache_ttl, Duration::from_secs(60));
         let s = env(&[("API_KEYS_SECRET_ARN", "arn:x"), ("API_KEYS_CACHE_SECONDS", "0")]).unwrap();
         assert_eq!(s.cache_ttl, Duration::ZERO);

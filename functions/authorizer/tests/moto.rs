@@ -17,7 +17,7 @@ use std::{
 };
 
 use authorizer::{
-    AuthContext, Authorizer, Request, Response, Settings,
+    AuthContext, Authorizer, KeySource, Request, Response, Settings,
     keys::{KeyEntry, KeyFile, hash_key_hex},
 };
 use aws_config::BehaviorVersion;
@@ -66,6 +66,8 @@ fn entry(client: &str, key: &str) -> KeyEntry {
         client: client.into(),
         sha256: hash_key_hex(key.as_bytes()),
         created: Some("2026-11-05T10:00:00Z".into()),
+        scopes: None,
+        expires: None,
         extra: Default::default(),
     }
 }
@@ -106,7 +108,7 @@ async fn get(name: &str) -> String {
 }
 
 fn authorizer(secret: &str, ttl: Duration) -> Authorizer {
-    Authorizer::new(Settings { secret_id: secret.into(), cache_ttl: ttl, endpoint_url: None })
+    Authorizer::new(Settings { source: KeySource::Secret(secret.into()), cache_ttl: ttl, endpoint_url: None })
 }
 
 /// events/authorizer.json (what API Gateway sends) with these headers instead of its own.
@@ -309,7 +311,7 @@ async fn the_key_never_reaches_a_log_line() {
     put(&secret, "{ not json").await;
     assert_denied(&auth.authorize(&with_key(KEY_A)).await);
     let unreachable = Authorizer::new(Settings {
-        secret_id: secret.clone(),
+        source: KeySource::Secret(secret.clone()),
         cache_ttl: Duration::ZERO,
         endpoint_url: Some(closed_port()),
     });
@@ -396,7 +398,7 @@ async fn an_unreachable_secrets_manager_denies_within_a_bounded_time() {
     require_moto!();
     let (logs, _guard) = Logs::capture(tracing::Level::INFO);
     let auth = Authorizer::new(Settings {
-        secret_id: "arn:aws:secretsmanager:us-east-1:123456789012:secret:v3/api-keys-AbCdEf".into(),
+        source: KeySource::Secret("arn:aws:secretsmanager:us-east-1:123456789012:secret:v3/api-keys-AbCdEf".into()),
         cache_ttl: Duration::from_secs(60),
         endpoint_url: Some(closed_port()),
     });
@@ -466,7 +468,7 @@ async fn api_keys_issue_list_and_revoke_end_to_end() {
     admin().await.create_secret().name(&secret).send().await.unwrap();
     let auth = authorizer(&secret, Duration::ZERO);
 
-    let issued = api_keys(&["--secret", &secret, "issue", "dialer-a"]);
+    let issued = api_keys(&["--secret", &secret, "issue", "--name", "dialer-a", "--scopes", "all"]);
     assert!(issued.status.success(), "{}", stderr(&issued));
     let out = stdout(&issued);
     let key = out.trim_end();
@@ -488,7 +490,7 @@ async fn api_keys_issue_list_and_revoke_end_to_end() {
 
     // A second client, through API_KEYS_SECRET_ARN instead of --secret.
     let second = Command::new(env!("CARGO_BIN_EXE_api-keys"))
-        .args(["issue", "bot-b"])
+        .args(["issue", "bot-b", "--scopes", "agents:read"])
         .env("API_KEYS_SECRET_ARN", &secret)
         .output()
         .unwrap();
@@ -501,8 +503,9 @@ async fn api_keys_issue_list_and_revoke_end_to_end() {
     let listed = api_keys(&["--secret", &secret, "list"]);
     assert!(listed.status.success(), "{}", stderr(&listed));
     let text = stdout(&listed);
-    assert!(text.contains(&format!("dialer-a\t{created}\n")), "{text}");
-    assert!(text.contains("bot-b\t"), "{text}");
+    let all = "parameters:read,parameters:write,interactions:read,campaigns:read,agents:read";
+    assert!(text.contains(&format!("dialer-a\t{created}\t{all}\tnever\n")), "{text}");
+    assert!(text.contains("bot-b\t") && text.contains("\tagents:read\tnever\n"), "{text}");
     for secret_text in [key, key_b.as_str()] {
         assert!(!text.contains(secret_text));
         assert!(!text.contains(&hash_key_hex(secret_text.as_bytes())));
@@ -527,12 +530,12 @@ async fn api_keys_revoke_created_removes_one_key_of_a_client() {
     require_moto!();
     let secret = secret_with("rotate", r#"{"keys":[]}"#).await;
     let auth = authorizer(&secret, Duration::ZERO);
-    let old = stdout(&api_keys(&["--secret", &secret, "issue", "dialer-a"])).trim_end().to_owned();
+    let old = stdout(&api_keys(&["--secret", &secret, "issue", "dialer-a", "--scopes", "all"])).trim_end().to_owned();
     // A rotation: a second key for the same client, then the old one revoked by its date.
     let mut file = KeyFile::parse(&get(&secret).await).unwrap();
     file.keys[0].created = Some("2020-01-01T00:00:00Z".into());
     put(&secret, &file.to_json()).await;
-    let new = stdout(&api_keys(&["--secret", &secret, "issue", "dialer-a"])).trim_end().to_owned();
+    let new = stdout(&api_keys(&["--secret", &secret, "issue", "dialer-a", "--scopes", "all"])).trim_end().to_owned();
     let revoked = api_keys(&["--secret", &secret, "revoke", "dialer-a", "--created", "2020-01-01T00:00:00Z"]);
     assert!(revoked.status.success(), "{}", stderr(&revoked));
     assert_denied(&auth.authorize(&with_key(&old)).await);
@@ -543,7 +546,7 @@ async fn api_keys_revoke_created_removes_one_key_of_a_client() {
 async fn api_keys_refuses_to_overwrite_a_secret_it_does_not_understand() {
     require_moto!();
     let secret = secret_with("cli-malformed", "{\"something\": \"else\"}").await;
-    for args in [&["issue", "dialer-a"][..], &["revoke", "dialer-a"][..], &["list"][..]] {
+    for args in [&["issue", "dialer-a", "--scopes", "all"][..], &["revoke", "dialer-a"][..], &["list"][..]] {
         let mut all = vec!["--secret", secret.as_str()];
         all.extend_from_slice(args);
         let output = api_keys(&all);
@@ -554,7 +557,7 @@ async fn api_keys_refuses_to_overwrite_a_secret_it_does_not_understand() {
     assert_eq!(get(&secret).await, "{\"something\": \"else\"}");
 
     // A secret that does not exist: issue fails and prints no key.
-    let output = api_keys(&["--secret", &unique("absent"), "issue", "dialer-a"]);
+    let output = api_keys(&["--secret", &unique("absent"), "issue", "dialer-a", "--scopes", "all"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).is_empty());
     assert!(stderr(&output).contains("does not exist"), "{}", stderr(&output));
@@ -564,9 +567,15 @@ async fn api_keys_refuses_to_overwrite_a_secret_it_does_not_understand() {
 fn api_keys_usage_errors_exit_2() {
     // No AWS call is made for these, so they need no moto.
     for args in [
-        &["issue", "dialer-a"][..], // no secret
+        &["issue", "dialer-a", "--scopes", "all"][..], // no secret
         &["--secret", "s", "issue"][..],
-        &["--secret", "s", "issue", "bad name"][..],
+        &["--secret", "s", "issue", "--scopes", "all"][..], // no name
+        &["--secret", "s", "issue", "dialer-a"][..],        // no scopes
+        &["--secret", "s", "issue", "--name", "dialer-a", "--scopes", "agents:write"][..],
+        &["--secret", "s", "issue", "--name", "dialer-a", "--scopes", "all", "--expires", "tomorrow"][..],
+        &["--secret", "s", "issue", "--name", "dialer-a", "--scopes", "all", "--expires", "0d"][..],
+        &["--secret", "s", "--file", "f", "list"][..],
+        &["--secret", "s", "issue", "bad name", "--scopes", "all"][..],
         &["--secret", "s", "frobnicate"][..],
         &["--secret", "s", "list", "--created", "x"][..],
         &["--secret"][..],
@@ -582,4 +591,172 @@ fn api_keys_usage_errors_exit_2() {
     let help = api_keys(&["--help"]);
     assert!(help.status.success());
     assert!(stdout(&help).contains("Usage: api-keys"));
+}
+
+// --- scopes and expiry ------------------------------------------------------------------
+
+/// A request the gateway matched to `route_key`, carrying `key`.
+fn on_route(key: &str, route_key: &str) -> Request {
+    let mut request = with_key(key);
+    request.route_key = Some(route_key.into());
+    request
+}
+
+fn route_key(route: &shared::http::Route) -> String {
+    format!("{} {}", route.method, route.path)
+}
+
+/// A key list of one entry for `client`/`key` with these scopes (`None`: issued before
+/// scopes existed) and expiry.
+fn scoped_file(client: &str, key: &str, scopes: Option<&[&str]>, expires: Option<&str>) -> KeyEntry {
+    let mut entry = entry(client, key);
+    entry.scopes = scopes.map(|names| names.iter().map(|n| n.to_string()).collect());
+    entry.expires = expires.map(str::to_owned);
+    entry
+}
+
+fn key_list(entries: Vec<KeyEntry>) -> String {
+    KeyFile { keys: entries, extra: Default::default() }.to_json()
+}
+
+#[tokio::test]
+async fn each_route_takes_exactly_the_keys_whose_scopes_cover_it() {
+    require_moto!();
+    let secret = secret_with("scopes", &key_list(vec![])).await;
+    let auth = authorizer(&secret, Duration::ZERO);
+    for route in shared::http::ALL {
+        let others: Vec<&str> =
+            shared::scope::Scope::ALL.iter().filter(|s| **s != route.scope).map(|s| s.as_str()).collect();
+        put(
+            &secret,
+            &key_list(vec![
+                scoped_file("covered", KEY_A, Some(&[route.scope.as_str()]), None),
+                scoped_file("uncovered", KEY_B, Some(&others), None),
+            ]),
+        )
+        .await;
+        let key = route_key(route);
+        assert_eq!(allowed(&auth.authorize(&on_route(KEY_A, &key)).await), Some("covered"), "{key}");
+        assert_denied(&auth.authorize(&on_route(KEY_B, &key)).await);
+    }
+}
+
+#[tokio::test]
+async fn a_scoped_key_gets_the_catch_all_and_nothing_outside_its_scopes() {
+    require_moto!();
+    let (logs, _guard) = Logs::capture(tracing::Level::INFO);
+    let secret =
+        secret_with("writer", &key_list(vec![scoped_file("bot", KEY_A, Some(&["parameters:write"]), None)])).await;
+    let auth = authorizer(&secret, Duration::from_secs(60));
+    assert_eq!(allowed(&auth.authorize(&on_route(KEY_A, "POST /v3/parameters/outgoing")).await), Some("bot"));
+    // $default answers only 404/405: any valid key may get that.
+    assert_eq!(allowed(&auth.authorize(&on_route(KEY_A, "$default")).await), Some("bot"));
+    for key in [
+        "GET /v3/agents/{agent_id}",
+        "GET /v3/interactions/full/{interaction_id}",
+        "GET /v3/parameters/outgoing/{task_id}",
+    ] {
+        assert_denied(&auth.authorize(&on_route(KEY_A, key)).await);
+    }
+    // An unknown key is no better off on the catch-all.
+    assert_denied(&auth.authorize(&on_route(KEY_B, "$default")).await);
+    let text = logs.text();
+    assert!(text.contains("scopes do not cover the route") && text.contains("agents:read"), "{text}");
+}
+
+#[tokio::test]
+async fn a_key_issued_before_scopes_existed_keeps_every_route() {
+    require_moto!();
+    let secret = secret_with("legacy", &key_list(vec![scoped_file("old-dialer", KEY_A, None, None)])).await;
+    let auth = authorizer(&secret, Duration::from_secs(60));
+    for route in shared::http::ALL {
+        assert_eq!(allowed(&auth.authorize(&on_route(KEY_A, &route_key(route))).await), Some("old-dialer"));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_key_is_denied_and_an_unexpired_one_allowed() {
+    require_moto!();
+    let secret = secret_with(
+        "expiry",
+        &key_list(vec![
+            scoped_file("past", KEY_A, Some(&["agents:read"]), Some("2020-01-01T00:00:00Z")),
+            scoped_file("future", KEY_B, Some(&["agents:read"]), Some("2999-01-01T00:00:00Z")),
+        ]),
+    )
+    .await;
+    let auth = authorizer(&secret, Duration::from_secs(60));
+    assert_denied(&auth.authorize(&on_route(KEY_A, "GET /v3/agents/{agent_id}")).await);
+    assert_eq!(allowed(&auth.authorize(&on_route(KEY_B, "GET /v3/agents/{agent_id}")).await), Some("future"));
+}
+
+#[tokio::test]
+async fn a_route_key_the_table_does_not_have_is_denied() {
+    require_moto!();
+    let secret = secret_with("odd-route", &key_list(vec![scoped_file("old-dialer", KEY_A, None, None)])).await;
+    let auth = authorizer(&secret, Duration::from_secs(60));
+    for key in ["GET /v3/agents", "DELETE /v3/agents/{agent_id}", "", "ANY /{proxy+}"] {
+        assert_denied(&auth.authorize(&on_route(KEY_A, key)).await);
+    }
+}
+
+#[tokio::test]
+async fn api_keys_issues_scoped_expiring_keys_and_list_marks_unscoped_ones() {
+    require_moto!();
+    let secret = secret_with("cli-scopes", &key_list(vec![scoped_file("old-dialer", KEY_A, None, None)])).await;
+    let auth = authorizer(&secret, Duration::ZERO);
+    let issued = api_keys(&[
+        "--secret",
+        &secret,
+        "issue",
+        "--name",
+        "bot",
+        "--scopes",
+        "agents:read,parameters:write",
+        "--expires",
+        "30d",
+    ]);
+    assert!(issued.status.success(), "{}", stderr(&issued));
+    let key = stdout(&issued).trim_end().to_owned();
+    let stored = KeyFile::parse(&get(&secret).await).unwrap();
+    let entry = stored.keys.iter().find(|e| e.client == "bot").unwrap();
+    // Stored in contract order, whatever order they were given in.
+    assert_eq!(entry.scopes.as_deref(), Some(&["parameters:write".to_owned(), "agents:read".to_owned()][..]));
+    let expires = entry.expiry().expect("an RFC 3339 expiry");
+    let days = (expires - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((29.9..=30.1).contains(&days), "{days}");
+    assert_eq!(allowed(&auth.authorize(&on_route(&key, "GET /v3/agents/{agent_id}")).await), Some("bot"));
+    assert_denied(&auth.authorize(&on_route(&key, "GET /v3/campaigns/{campaign_id}")).await);
+
+    let listed = stdout(&api_keys(&["--secret", &secret, "list"]));
+    let old = listed.lines().find(|l| l.starts_with("old-dialer\t")).unwrap();
+    assert!(old.contains("ALL ROUTES (issued before scopes"), "{listed}");
+    let bot = listed.lines().find(|l| l.starts_with("bot\t")).unwrap();
+    assert!(bot.contains("\tparameters:write,agents:read\t20"), "{listed}");
+}
+
+#[tokio::test]
+async fn api_keys_keeps_a_file_that_serve_and_the_authorizer_read() {
+    // No AWS at all: the key list is a file (what `serve` reads with API_KEYS_FILE).
+    let dir = std::env::temp_dir().join(unique("file").replace('/', "-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.json");
+    let path_text = path.to_str().unwrap();
+    let issued = api_keys(&["--file", path_text, "issue", "--name", "local", "--scopes", "campaigns:read"]);
+    assert!(issued.status.success(), "{}", stderr(&issued));
+    let key = stdout(&issued).trim_end().to_owned();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(&key));
+
+    let auth = Authorizer::new(Settings {
+        source: KeySource::File(path.clone()),
+        cache_ttl: Duration::ZERO,
+        endpoint_url: None,
+    });
+    assert_eq!(allowed(&auth.authorize(&on_route(&key, "GET /v3/campaigns/{campaign_id}")).await), Some("local"));
+    assert_denied(&auth.authorize(&on_route(&key, "GET /v3/agents/{agent_id}")).await);
+    assert!(api_keys(&["--file", path_text, "revoke", "local"]).status.success());
+    assert_denied(&auth.authorize(&on_route(&key, "GET /v3/campaigns/{campaign_id}")).await);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

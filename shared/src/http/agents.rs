@@ -7,9 +7,10 @@ use super::routes::{Endpoint, Route};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::ids::AgentId;
+use crate::scope::Scope;
 use crate::store::agents;
 
-pub static GET_AGENT: Route = Route::get("get-agent", "/v3/agents/{agent_id}");
+pub static GET_AGENT: Route = Route::get("get-agent", "/v3/agents/{agent_id}", Scope::AgentsRead);
 
 pub fn get_agent() -> Endpoint {
     GET_AGENT.to(find)

@@ -7,9 +7,10 @@ use super::routes::{Endpoint, Route};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::ids::CampaignId;
+use crate::scope::Scope;
 use crate::store::campaigns;
 
-pub static GET_CAMPAIGN: Route = Route::get("get-campaign", "/v3/campaigns/{campaign_id}");
+pub static GET_CAMPAIGN: Route = Route::get("get-campaign", "/v3/campaigns/{campaign_id}", Scope::CampaignsRead);
 
 pub fn get_campaign() -> Endpoint {
     GET_CAMPAIGN.to(find)

@@ -9,10 +9,13 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::ids::InteractionId;
 use crate::mapper;
+use crate::scope::Scope;
 use crate::store::interactions;
 
-pub static GET_INTERACTION: Route = Route::get("get-interaction", "/v3/interactions/{interaction_id}");
-pub static GET_FULL_INTERACTION: Route = Route::get("get-full-interaction", "/v3/interactions/full/{interaction_id}");
+pub static GET_INTERACTION: Route =
+    Route::get("get-interaction", "/v3/interactions/{interaction_id}", Scope::InteractionsRead);
+pub static GET_FULL_INTERACTION: Route =
+    Route::get("get-full-interaction", "/v3/interactions/full/{interaction_id}", Scope::InteractionsRead);
 
 pub fn get_interaction() -> Endpoint {
     GET_INTERACTION.to(find)

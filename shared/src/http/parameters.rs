@@ -10,11 +10,15 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::ids::TaskId;
 use crate::models::Direction;
+use crate::scope::Scope;
 use crate::store::parameters;
 
-pub static GET_OUTGOING_PARAMETERS: Route = Route::get("get-outgoing-parameters", "/v3/parameters/outgoing/{task_id}");
-pub static GET_INCOMING_PARAMETERS: Route = Route::get("get-incoming-parameters", "/v3/parameters/incoming/{task_id}");
-pub static PUT_OUTGOING_PARAMETERS: Route = Route::post("put-outgoing-parameters", "/v3/parameters/outgoing");
+pub static GET_OUTGOING_PARAMETERS: Route =
+    Route::get("get-outgoing-parameters", "/v3/parameters/outgoing/{task_id}", Scope::ParametersRead);
+pub static GET_INCOMING_PARAMETERS: Route =
+    Route::get("get-incoming-parameters", "/v3/parameters/incoming/{task_id}", Scope::ParametersRead);
+pub static PUT_OUTGOING_PARAMETERS: Route =
+    Route::post("put-outgoing-parameters", "/v3/parameters/outgoing", Scope::ParametersWrite);
 
 pub fn get_outgoing_parameters() -> Endpoint {
     GET_OUTGOING_PARAMETERS.to(list_outgoing)

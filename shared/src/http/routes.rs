@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::scope::Scope;
 
 /// One route of the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,6 +24,8 @@ pub struct Route {
     pub method: Method,
     /// As API Gateway, axum and the `cargo lambda watch` router spell it.
     pub path: &'static str,
+    /// The key scope that covers the route (CONTRACT section 6).
+    pub scope: Scope,
 }
 
 fn method_name<S: serde::Serializer>(method: &Method, serializer: S) -> Result<S::Ok, S::Error> {
@@ -53,12 +56,23 @@ pub struct Endpoint {
 }
 
 impl Route {
-    pub const fn get(function: &'static str, path: &'static str) -> Self {
-        Route { function, method: Method::GET, path }
+    pub const fn get(function: &'static str, path: &'static str, scope: Scope) -> Self {
+        Route { function, method: Method::GET, path, scope }
     }
 
-    pub const fn post(function: &'static str, path: &'static str) -> Self {
-        Route { function, method: Method::POST, path }
+    pub const fn post(function: &'static str, path: &'static str, scope: Scope) -> Self {
+        Route { function, method: Method::POST, path, scope }
+    }
+
+    /// The route API Gateway names `route_key` (`GET /v3/agents/{agent_id}`), or `None`.
+    pub fn by_route_key(route_key: &str) -> Option<&'static Route> {
+        let (method, path) = route_key.split_once(' ')?;
+        ALL.into_iter().find(|route| route.method.as_str() == method && route.path == path)
+    }
+
+    /// The route that takes `method` on `path`, or `None` (the contract's 404 or 405).
+    pub fn for_request(method: &Method, path: &str) -> Option<&'static Route> {
+        ALL.into_iter().find(|route| route.method == method && route.matches(path))
     }
 
     /// The route served by `handler`. Any other method on its path is the fallback's 405;
