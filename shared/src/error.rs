@@ -30,8 +30,41 @@ pub enum ApiError {
         #[source]
         source: sqlx::Error,
     },
+    /// The body did not arrive in time (`serve`'s body deadline, [`BodyDeadline`]).
+    #[error("the request body did not arrive within {seconds} s")]
+    RequestTimeout { seconds: u64 },
+    /// No API key (`serve`; in AWS the gateway answers this itself).
+    #[error("an API key is required: send it in the x-api-key header (or Authorization: Bearer)")]
+    Unauthorized,
+    /// A key that is unknown, revoked, expired, or whose scopes do not cover the route: one
+    /// answer for all four, so a caller learns nothing about which (`serve`; the gateway's 403).
+    #[error("the API key is not valid for this route")]
+    Forbidden,
+    /// The key list could not be read (`serve`): nothing is allowed until it can be.
+    #[error("the API keys cannot be read; retry later")]
+    KeysUnavailable,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The error a request body yields when `serve`'s deadline for it passes; the body reader
+/// answers it with 408 ([`ApiError::RequestTimeout`]).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the request body did not arrive within {} s", .0.as_secs())]
+pub struct BodyDeadline(pub std::time::Duration);
+
+impl BodyDeadline {
+    /// The deadline behind a body error, if that is what it is.
+    pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<BodyDeadline> {
+        let mut cause = Some(error);
+        while let Some(error) = cause {
+            if let Some(deadline) = error.downcast_ref::<BodyDeadline>() {
+                return Some(*deadline);
+            }
+            cause = error.source();
+        }
+        None
+    }
 }
 
 /// Seconds a caller should wait before retrying a 503.
@@ -68,7 +101,10 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,6 +194,10 @@ mod tests {
             (ApiError::PayloadTooLarge { limit: 1 }, 413),
             (ApiError::UnsupportedMediaType("text/plain".into()), 415),
             (ApiError::from(sqlx::Error::PoolTimedOut), 503),
+            (ApiError::RequestTimeout { seconds: 10 }, 408),
+            (ApiError::Unauthorized, 401),
+            (ApiError::Forbidden, 403),
+            (ApiError::KeysUnavailable, 503),
             (ApiError::from(sqlx::Error::RowNotFound), 500),
         ];
         for (error, status) in cases {

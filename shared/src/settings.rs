@@ -133,6 +133,16 @@ pub struct ServeSettings {
     pub host: IpAddr,
     pub port: u16,
     pub database: DatabaseSettings,
+    /// Connections served at once (`SERVE_MAX_CONNECTIONS`, default 256); past it a new
+    /// connection gets a 503 and is closed.
+    pub max_connections: usize,
+    /// Time to receive a request's line and headers, counted from when the connection starts
+    /// waiting for them, so also how long a keep-alive connection may sit idle
+    /// (`SERVE_HEADER_TIMEOUT_MS`, default 10 s).
+    pub header_timeout: Duration,
+    /// Time to receive a request's whole body once its headers are in (`SERVE_BODY_TIMEOUT_MS`,
+    /// default 10 s): past it the answer is 408 and the connection closes.
+    pub body_timeout: Duration,
 }
 
 #[derive(thiserror::Error)]
@@ -219,11 +229,12 @@ fn layout(lookup: &impl Fn(&str) -> Option<String>) -> Result<Layout, ConfigErro
 }
 
 impl ServeSettings {
-    /// `HOST` (default 0.0.0.0), `PORT` (default 8080) and the database.
+    /// `HOST` (default 127.0.0.1: this machine only; 0.0.0.0 serves the network), `PORT`
+    /// (default 8080), the connection limits and the database.
     pub fn from_env() -> Result<Self, ConfigError> {
         let cpus = std::thread::available_parallelism().map_or(2, |cpus| cpus.get());
         let host = match env_var("HOST") {
-            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
             Some(host) => host.parse().map_err(|_| ConfigError::InvalidSetting {
                 name: "HOST",
                 rule: "an IP address",
@@ -234,6 +245,27 @@ impl ServeSettings {
             host,
             port: setting(&env_var, "PORT", 8080, 1..=65535, "a port number from 1 to 65535")?,
             database: DatabaseSettings::with_pool(&env_var, (cpus as u32 * 2).max(4))?,
+            max_connections: setting(
+                &env_var,
+                "SERVE_MAX_CONNECTIONS",
+                256,
+                1..=65_536,
+                "a whole number from 1 to 65536",
+            )?,
+            header_timeout: Duration::from_millis(setting(
+                &env_var,
+                "SERVE_HEADER_TIMEOUT_MS",
+                10_000,
+                100..=600_000,
+                "milliseconds from 100 to 600000",
+            )?),
+            body_timeout: Duration::from_millis(setting(
+                &env_var,
+                "SERVE_BODY_TIMEOUT_MS",
+                10_000,
+                100..=600_000,
+                "milliseconds from 100 to 600000",
+            )?),
         })
     }
 }

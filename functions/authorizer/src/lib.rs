@@ -245,6 +245,11 @@ impl Authorizer {
         }
     }
 
+    /// Reads the key list now (`serve` does at start, to fail fast): how many keys it holds.
+    pub async fn load(&self) -> Result<usize, LoadError> {
+        Ok(self.keys().await?.len())
+    }
+
     /// The key list: the cached one while it is younger than the TTL, else read afresh. The
     /// lock is held during the read, so concurrent requests on a cold cache read once.
     async fn keys(&self) -> Result<Arc<KeyList>, LoadError> {

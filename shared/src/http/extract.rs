@@ -98,7 +98,13 @@ async fn read_limited(mut body: Body) -> Result<Vec<u8>, ApiError> {
                     }
                 }
             }
-            Some(Err(_)) | None => break,
+            Some(Err(error)) => {
+                if let Some(deadline) = crate::error::BodyDeadline::find(&error) {
+                    return Err(ApiError::RequestTimeout { seconds: deadline.0.as_secs() });
+                }
+                break;
+            }
+            None => break,
         }
     }
     if received > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }) } else { Ok(buffer) }

@@ -137,3 +137,16 @@ mod tests {
         assert!(!is_valid_request_id(&"a".repeat(129)));
     }
 }
+
+/// Asks the app's [`super::Guard`] about a request before the router sees it.
+pub async fn admit<G: super::Guard>(
+    axum::extract::State(guard): axum::extract::State<G>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = super::Route::for_request(request.method(), request.uri().path());
+    match guard.admit(request.headers(), route).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}

@@ -76,10 +76,34 @@ pub fn endpoints() -> [Endpoint; 7] {
 /// and hyper's bodies are boxed into axum's on the way in: `function::run`, `axum::serve`).
 pub type App = BoxCloneSyncService<Request, Response, Infallible>;
 
-/// Every route in one app: `serve`, and the tests.
+/// Every route in one app: `serve` run open, and the tests.
 pub fn app(state: AppState) -> App {
     let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
     with_fallback(router, state, "serve")
+}
+
+/// Who may make a request, asked before any route runs. `serve` checks API keys here; in AWS
+/// the gateway's authorizer does, before a function is invoked, so the functions have none.
+pub trait Guard: Clone + Send + Sync + 'static {
+    /// `Ok` lets the request through; an error is the answer instead (401, 403, 503).
+    /// `route` is the route that takes the request, `None` for the contract's 404/405.
+    fn admit(
+        &self,
+        headers: &axum::http::HeaderMap,
+        route: Option<&'static Route>,
+    ) -> impl Future<Output = Result<(), crate::ApiError>> + Send;
+}
+
+/// Every route in one app behind `guard`: `serve` with keys. The guard runs inside the
+/// request-id and access-log middleware, so a refusal carries its request id and is logged.
+pub fn guarded_app<G: Guard>(state: AppState, guard: G) -> App {
+    let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
+    let router = router
+        .fallback(routes::unmatched)
+        .method_not_allowed_fallback(routes::unmatched)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(guard, middleware::admit::<G>));
+    layered(router, "serve")
 }
 
 /// One function: its route, and the contract's fallback for anything else.

@@ -1,7 +1,7 @@
 //! What a route answers: a JSON representation (200 with an `ETag`), the POST's plain `ok`,
 //! or an [`ApiError`] as problem+json (RFC 9457) with the headers its status calls for.
 
-use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, RETRY_AFTER};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, ETAG, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -71,8 +71,14 @@ impl IntoResponse for ApiError {
             ApiError::MethodNotAllowed { allow, .. } => {
                 headers.insert(ALLOW, HeaderValue::from_static(allow));
             }
-            ApiError::Unavailable { .. } => {
+            ApiError::Unavailable { .. } | ApiError::KeysUnavailable => {
                 headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            }
+            ApiError::RequestTimeout { .. } => {
+                headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            ApiError::Unauthorized => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }

@@ -5,18 +5,28 @@
 //! compare against); `serve settings` what the functions read in AWS (for the template check);
 //! `serve --check` what the database lacks of the tables and columns the API needs.
 //!
-//! `PORT` (default 8080), `HOST` (default 0.0.0.0), `DATABASE_URL` (required), `DB_LAYOUT` and
-//! `DB_SCHEMA` (where MitACD's tables are, see `shared::layout`), and the pool
-//! settings of the functions, except that `DB_MAX_CONNECTIONS` defaults to twice the CPUs
-//! (at least 4): one process serves many requests at once. SIGTERM or Ctrl-C stops
-//! accepting, lets requests in flight finish (up to 10 s), closes the pool and exits 0.
+//! `PORT` (default 8080), `HOST` (default 127.0.0.1; 0.0.0.0 to serve the network),
+//! `DATABASE_URL` (required), `DB_LAYOUT` and `DB_SCHEMA` (where MitACD's tables are, see
+//! `shared::layout`), and the pool settings of the functions, except that `DB_MAX_CONNECTIONS`
+//! defaults to twice the CPUs (at least 4): one process serves many requests at once.
+//!
+//! Keys: every request is checked as the gateway's authorizer checks it, against the key list
+//! in `API_KEYS_FILE` (the secret's JSON; `api-keys --file` keeps it) or the secret
+//! `API_KEYS_SECRET_ARN`. Without either, `serve` refuses to start, unless `SERVE_OPEN=1` says
+//! to serve without keys (it then says so in its log). Network limits (`network`):
+//! `SERVE_MAX_CONNECTIONS`, `SERVE_HEADER_TIMEOUT_MS`, `SERVE_BODY_TIMEOUT_MS`. SIGTERM or
+//! Ctrl-C stops accepting, lets requests in flight finish (up to 10 s), closes the pool and
+//! exits 0.
+
+mod keys;
+mod network;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::ServiceExt;
-use axum::serve::ListenerExt;
+use authorizer::Authorizer;
 use clap::{Parser, Subcommand};
 use shared::AppState;
 use tokio::net::TcpListener;
@@ -77,34 +87,67 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let settings = shared::settings::ServeSettings::from_env().map_err(|error| error.to_string())?;
+    let guard = key_guard().await?;
     let address = SocketAddr::new(settings.host, settings.port);
     let state = AppState::from_settings(&settings.database).map_err(|error| error.to_string())?;
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|error| format!("cannot listen on {address}: {error}"))?
-        .tap_io(|stream| {
-            let _ = stream.set_nodelay(true);
-        });
-    tracing::info!(%address, engine = state.db().engine(), layout = state.store.layout().name(), "serving /v3");
-
-    let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = shared::http::app(state.clone()).into_make_service();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: draining requests in flight");
-        let _ = drained_tx.send(());
-    });
-    let drain_deadline = async {
-        let _ = drained_rx.await;
-        tokio::time::sleep(DRAIN_TIMEOUT).await;
+    let listener = TcpListener::bind(address).await.map_err(|error| format!("cannot listen on {address}: {error}"))?;
+    let app = match guard {
+        Some(guard) => shared::http::guarded_app(state.clone(), guard),
+        None => {
+            tracing::warn!(
+                "SERVE_OPEN=1: serving WITHOUT API keys; any caller that reaches {address} may call every route"
+            );
+            shared::http::app(state.clone())
+        }
     };
-    tokio::select! {
-        served = server => served.map_err(|error| error.to_string())?,
-        () = drain_deadline => tracing::warn!("requests still in flight after {DRAIN_TIMEOUT:?}; exiting"),
-    }
+    tracing::info!(
+        %address,
+        engine = state.db().engine(),
+        layout = state.store.layout().name(),
+        max_connections = settings.max_connections,
+        header_timeout_ms = settings.header_timeout.as_millis() as u64,
+        body_timeout_ms = settings.body_timeout.as_millis() as u64,
+        "serving /v3"
+    );
+    let limits = network::Limits {
+        max_connections: settings.max_connections,
+        header_timeout: settings.header_timeout,
+        body_timeout: settings.body_timeout,
+        drain_timeout: DRAIN_TIMEOUT,
+    };
+    network::serve(listener, app, limits, shutdown_signal()).await;
     state.db().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The key check, from `API_KEYS_FILE` or `API_KEYS_SECRET_ARN`, read once now so that a
+/// missing or malformed key list stops `serve` at start. `None` only with `SERVE_OPEN=1`.
+async fn key_guard() -> Result<Option<keys::KeyGuard>, String> {
+    let open = shared::settings::env_var("SERVE_OPEN");
+    let open = match open.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(other) => return Err(format!("SERVE_OPEN must be 1 (serve without API keys) or 0, not {other:?}")),
+    };
+    let settings = authorizer::Settings::lookup_optional(shared::settings::env_var)?;
+    match (settings, open) {
+        (None, false) => Err("no API keys: set API_KEYS_FILE to a key list (make one with \
+             `api-keys --file PATH issue --name NAME --scopes all`) or API_KEYS_SECRET_ARN to the \
+             keys secret; or SERVE_OPEN=1 to serve without keys on a machine you trust"
+            .to_owned()),
+        (Some(_), true) => Err("SERVE_OPEN=1 and API keys are both set: unset one of them".to_owned()),
+        (None, true) => Ok(None),
+        (Some(settings), false) => {
+            let authorizer = Authorizer::new(settings);
+            let count = authorizer
+                .load()
+                .await
+                .map_err(|error| format!("cannot use the API keys in {}: {error}", authorizer.source()))?;
+            tracing::info!(keys = count, source = authorizer.source(), "API keys loaded: every request needs one");
+            Ok(Some(keys::KeyGuard(Arc::new(authorizer))))
+        }
+    }
 }
 
 /// `serve --check`: what the database lacks, as the settings lay it out.
