@@ -253,7 +253,7 @@ def serve_check(target: Target) -> subprocess.CompletedProcess:
 def run_serve_checks(target: Target) -> None:
     port = free_port()
     log = open(f"/tmp/v3-babelfish-serve-{os.getpid()}.log", "w+")
-    env = layout_env(target) | {"HOST": "127.0.0.1", "PORT": str(port)}
+    env = layout_env(target) | {"HOST": "127.0.0.1", "PORT": str(port), "SERVE_OPEN": "1"}
     serve = subprocess.Popen([BIN / "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):

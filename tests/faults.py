@@ -55,6 +55,11 @@ class Serve:
         self.log = tempfile.NamedTemporaryFile(prefix="serve-", suffix=".log", delete=False)
         environment = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port), DATABASE_URL=database_url,
                            DB_MAX_CONNECTIONS=str(pool), DB_ACQUIRE_TIMEOUT_MS=str(ACQUIRE_TIMEOUT_MS), RUST_LOG="warn")
+        # Open (no keys) unless the test hands it keys; never the keys of the shell it runs in.
+        for name in ("API_KEYS_FILE", "API_KEYS_SECRET_ARN", "SERVE_OPEN"):
+            environment.pop(name, None)
+        if "API_KEYS_FILE" not in env:
+            environment["SERVE_OPEN"] = "1"
         environment.update({k: str(v) for k, v in env.items()})
         self.process = subprocess.Popen([os.path.join(BIN, "serve")], env=environment, stdout=self.log, stderr=self.log)
         for _ in range(100):

@@ -15,7 +15,9 @@ total_failures=0
 serve_on() { # serve_on DATABASE_URL LABEL
   local url=$1 label=$2 log="$work/serve-$2.log"
   DATABASE_URL=$url "$bin_dir/seed" >/dev/null
-  HOST=127.0.0.1 PORT=$port DATABASE_URL=$url "$bin_dir/serve" >"$log" 2>&1 &
+  # Open (no keys): these are the contract's checks; keys, scopes and the network limits are
+  # tests/faults.py's `serve-network`.
+  HOST=127.0.0.1 PORT=$port DATABASE_URL=$url SERVE_OPEN=1 "$bin_dir/serve" >"$log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
   echo "-- serve on $label"
