@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test python-tools seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
+.PHONY: help run serve test log-leaks python-tools seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -41,11 +41,17 @@ import:
 	cargo build --release --quiet -p import
 	DATABASE_URL='$(DATABASE_URL)' $(TARGET_DIR)/release/import '$(DIR)'
 
-test: python-tools fmt lint unit-and-contract smoke babelfish template-check reliability
+test: python-tools fmt lint unit-and-contract smoke babelfish template-check reliability log-leaks
 
 unit-and-contract:
 	cargo test --workspace --exclude authorizer --locked
 	bash tests/aws.sh
+
+# No key, secret, token or request body in any log line at any level: the authorizer and the
+# parameters routes run against a Runtime API of the test's own at TRACE and DEBUG, with moto
+# and a password-checking PostgreSQL (tests/log_leaks.py).
+log-leaks:
+	bash tests/log_leaks.sh
 
 # The pinned Python tools of the tests (tests/requirements.txt); a no-op once they are there.
 python-tools:
