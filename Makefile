@@ -80,7 +80,6 @@ reliability: toolchain
 	python3 tests/openapi_check.py
 	bash tests/schemathesis.sh
 	python3 tests/faults.py all
-	cargo build --quiet --locked -p seed -p serve -p authorizer --bin api-keys
 	python3 tests/serve_network.py
 
 # template.yaml: both AWS linters, then our own check of routes, guard, arm64 and JSON logs.

@@ -4,9 +4,12 @@
 1. The spec's (method, path) pairs equal exactly the routes of docs/CONTRACT.md section 1.
 2. They equal the code's route table, as `serve routes` prints it.
 3. Each operation's path parameters are the template's, and a few rules the contract makes
-   about every response hold in the spec (x-request-id everywhere, ETag on GET 200/304,
-   Retry-After on 503, problem+json for errors, Allow on the 405 response).
-4. The id patterns accept and refuse what shared/src/ids.rs does, on boundary cases.
+   about every response hold in the spec (x-request-id on every answer of the API's own, ETag
+   on GET 200/304, Retry-After on 503, problem+json for errors, Allow on the 405 response;
+   401/403 as problem+json or API Gateway's {"message"}, 429 as API Gateway's).
+4. The key schemes (x-api-key, bearer) guard every request, and each operation requires
+   exactly the scope the code's route table gives its route (`serve routes`).
+5. The id patterns accept and refuse what shared/src/ids.rs does, on boundary cases.
 
 Prints what it checked; exits 1 on any mismatch. Needs PyYAML (`pip install pyyaml`).
 Usage: python3 tests/openapi_check.py [SPEC]   (default: openapi.yaml at the root)
@@ -73,6 +76,37 @@ def headers_of(spec, response):
     return {name.lower() for name in resolve(spec, response).get("headers", {})}
 
 
+# API Gateway's own answers, which carry API Gateway's body and no x-request-id: 429 always,
+# 401/403 in the deployed stack (`serve` answers those two as problem+json, with the id).
+GATEWAY_ONLY = {"429"}
+KEY_ERRORS = {"401", "403"}
+KEY_SCHEMES = {"ApiKey", "BearerKey"}
+
+
+def check_security(spec):
+    """The key schemes, the global requirement, and each operation's scope against the code."""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    api_key = schemes.get("ApiKey", {})
+    bearer = schemes.get("BearerKey", {})
+    check(api_key.get("type") == "apiKey" and api_key.get("in") == "header" and api_key.get("name") == "x-api-key",
+          "securitySchemes.ApiKey is the x-api-key header")
+    check(bearer.get("type") == "http" and bearer.get("scheme") == "bearer", "securitySchemes.BearerKey is a bearer token")
+    top = spec.get("security", [])
+    check(sorted(k for requirement in top for k in requirement) == sorted(KEY_SCHEMES) and all(len(r) == 1 for r in top),
+          "every request needs a key, in x-api-key or as a bearer token (global security: either scheme)")
+    scope_of = {(route["method"], route["path"]): route.get("scope") for route in code_routes()}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            wanted = scope_of.get((method.upper(), path))
+            requirements = operation.get("security", [])
+            schemes_used = sorted(k for requirement in requirements for k in requirement)
+            roles = {tuple(roles) for requirement in requirements for roles in requirement.values()}
+            check(wanted is not None and schemes_used == sorted(KEY_SCHEMES) and roles == {(wanted,)},
+                  f"{method.upper()} {path}: needs scope {wanted} in either scheme (spec: {sorted(roles)})")
+
+
 def check_operations(spec):
     """One line per operation: the rules every response of that route must follow."""
     for path, item in spec["paths"].items():
@@ -87,16 +121,22 @@ def check_operations(spec):
                 problems.append(f"path parameters {sorted(in_path)} are not the template's, all required")
             checked.append(f"path parameters {sorted(in_path)}")
             responses = operation["responses"]
-            missing = [s for s, r in responses.items() if "x-request-id" not in headers_of(spec, r)]
+            ours = [s for s in responses if s not in GATEWAY_ONLY]
+            missing = [s for s in ours if "x-request-id" not in headers_of(spec, responses[s])]
             if missing:
                 problems.append(f"no x-request-id on {', '.join(missing)}")
-            checked.append(f"x-request-id on {'/'.join(responses)}")
+            checked.append(f"x-request-id on {'/'.join(ours)}")
             errors = [s for s in responses if s.startswith(("4", "5"))]
-            not_problem = [
-                s for s in errors if list(resolve(spec, responses[s]).get("content", {})) != ["application/problem+json"]
-            ]
-            if not_problem or not {"400", "500", "503"} <= set(errors):
-                problems.append(f"errors must include 400/500/503, all problem+json (not: {not_problem})")
+
+            def media(status):
+                return list(resolve(spec, responses[status]).get("content", {}))
+
+            not_problem = [s for s in errors if s not in KEY_ERRORS | GATEWAY_ONLY and media(s) != ["application/problem+json"]]
+            not_problem += [s for s in KEY_ERRORS & set(errors) if media(s) != ["application/problem+json", "application/json"]]
+            not_problem += [s for s in GATEWAY_ONLY & set(errors) if media(s) != ["application/json"]]
+            if not_problem or not {"400", "401", "403", "429", "500", "503"} <= set(errors):
+                problems.append(f"errors must include 400/401/403/429/500/503, problem+json (401/403 also the "
+                                f"gateway's JSON, 429 only that) (not: {not_problem})")
             checked.append(f"problem+json on {'/'.join(errors)}")
             if "retry-after" not in headers_of(spec, responses.get("503", {})):
                 problems.append("503 without Retry-After")
@@ -168,6 +208,7 @@ def main():
           + (f"\n     only in spec: {sorted(in_spec - in_handlers)}\n     only in the code: {sorted(in_handlers - in_spec)}"
              if in_spec != in_handlers else ""))
     check_operations(spec)
+    check_security(spec)
     check_patterns(spec)
     if failures:
         print(f"openapi check: {len(failures)} failure(s)")

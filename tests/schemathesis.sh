@@ -4,7 +4,9 @@
 # is set. Per engine: at least SCHEMATHESIS_MIN_REQUESTS (1000) generated requests, positive
 # and negative, and any server error (5xx), response outside the spec (status, content type,
 # body schema, headers), invalid request accepted, wrong method not answered 405 with a
-# correct Allow, or panic in serve's log fails the run.
+# correct Allow, or panic in serve's log fails the run. `serve` runs behind an API key of every
+# scope (the spec declares the key schemes): schemathesis sends it with each request, and its
+# ignored_auth check sends requests without it, which must be refused (401).
 #
 #   bash tests/schemathesis.sh
 #   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bash tests/schemathesis.sh
@@ -25,9 +27,9 @@ spec=$PWD/openapi.yaml
 # as an integer, and so does the API (CONTRACT 4: an integral JSON number is that integer).
 checks=all
 
-if [[ ! -x $bin_dir/seed || ! -x $bin_dir/serve ]]; then
-  echo "building seed and serve (missing from $bin_dir)"
-  cargo build --quiet -p seed -p serve
+if [[ ! -x $bin_dir/seed || ! -x $bin_dir/serve || ! -x $bin_dir/api-keys ]]; then
+  echo "building seed, serve and api-keys (missing from $bin_dir)"
+  cargo build --quiet -p seed -p serve -p authorizer --bin api-keys
 fi
 
 st() { python3 -m schemathesis.cli "$@"; }
@@ -63,7 +65,10 @@ run_engine() { # run_engine DATABASE_URL LABEL
   echo
   echo "== $label: seed, serve on 127.0.0.1:$port, schemathesis"
   DATABASE_URL=$url "$bin_dir/seed"
-  HOST=127.0.0.1 PORT=$port DATABASE_URL=$url RUST_LOG=${RUST_LOG:-warn} "$bin_dir/serve" >"$log" 2>&1 &
+  local keys=$work/api-keys-$label.json key
+  key=$(env -u API_KEYS_SECRET_ARN "$bin_dir/api-keys" --file "$keys" issue --name schemathesis --scopes all 2>/dev/null)
+  env -u API_KEYS_SECRET_ARN -u SERVE_OPEN HOST=127.0.0.1 PORT=$port DATABASE_URL=$url API_KEYS_FILE=$keys \
+    RUST_LOG=${RUST_LOG:-warn} "$bin_dir/serve" >"$log" 2>&1 &
   serve_pid=$!
   local ready=no
   for _ in $(seq 1 100); do
@@ -81,7 +86,7 @@ run_engine() { # run_engine DATABASE_URL LABEL
 
   local seed_args=()
   [[ -n ${SCHEMATHESIS_SEED:-} ]] && seed_args=(--seed "$SCHEMATHESIS_SEED")
-  (cd "$work" && st run "$spec" --url "http://127.0.0.1:$port" \
+  (cd "$work" && st run "$spec" --url "http://127.0.0.1:$port" --header "x-api-key: $key" \
     --checks "$checks" --max-examples "$max_examples" --workers 1 \
     --request-timeout 10 --generation-database none --no-color \
     --report har --report-har-path "$har" "${seed_args[@]}") >"$out" 2>&1 || status=$?
