@@ -123,6 +123,19 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
     }
 }
 
+/// Asks the app's [`super::Guard`] about a request before the router sees it.
+pub async fn admit<G: super::Guard>(
+    axum::extract::State(guard): axum::extract::State<G>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = super::Route::for_request(request.method(), request.uri().path());
+    match guard.admit(request.headers(), route).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,18 +148,5 @@ mod tests {
             assert!(!is_valid_request_id(bad), "{bad}");
         }
         assert!(!is_valid_request_id(&"a".repeat(129)));
-    }
-}
-
-/// Asks the app's [`super::Guard`] about a request before the router sees it.
-pub async fn admit<G: super::Guard>(
-    axum::extract::State(guard): axum::extract::State<G>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = super::Route::for_request(request.method(), request.uri().path());
-    match guard.admit(request.headers(), route).await {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
     }
 }
