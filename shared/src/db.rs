@@ -159,7 +159,10 @@ impl Database {
 
     /// Applies this engine's migrations (PostgreSQL: under sqlx's advisory lock, so
     /// concurrent runs take turns). Versions the database has but this build does not know
-    /// are accepted, so rolling back to older code does not fail on a newer schema.
+    /// are accepted, so rolling back to older code does not fail on a newer schema. Then, on
+    /// PostgreSQL, gives the functions' roles (`v3_reader`, `v3_writer`, whichever exist)
+    /// exactly their grants on the API's tables ([`crate::roles::grant`]): after every run, so
+    /// roles created after the schema get theirs on the next deploy. SQLite has no roles.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         let mut migrator = match self {
             Self::Postgres(..) => postgres_migrator(),
@@ -177,8 +180,11 @@ impl Database {
             Err(sqlx::migrate::MigrateError::Execute(error)) if self.recover(&error).await? => run().await,
             other => other,
         }?;
-        if let Self::Sqlite(pool) = self {
-            photos_as_base64_text(pool).await?;
+        match self {
+            Self::Postgres(pool, _) => {
+                crate::roles::grant(pool, crate::roles::Roles::API).await?;
+            }
+            Self::Sqlite(pool) => photos_as_base64_text(pool).await?,
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Everything the `/v3` functions share. Modules depend one way: `schema` → `layout` →
-//! `settings` → `db` (with `credentials`, `aws`) → `store` → `http` → `function`; a function's `main` is one call to
-//! [`function::run`] with its route's endpoint.
+//! `roles` → `settings` → `db` (with `credentials`, `aws`) → `store` → `http` → `function`; a
+//! function's `main` is one call to [`function::run`] with its route's endpoint.
 
 pub mod aws;
 pub mod credentials;
@@ -13,6 +13,7 @@ pub mod ids;
 pub mod layout;
 pub mod mapper;
 pub mod models;
+pub mod roles;
 pub mod schema;
 pub mod scope;
 pub mod settings;

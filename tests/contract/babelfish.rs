@@ -99,6 +99,12 @@ impl BabelfishStandIn {
         sql
     }
 
+    /// How to reach the stand-in's database (as the test server's admin; set another user to
+    /// log in as a role).
+    pub fn options(&self) -> PgConnectOptions {
+        PgConnectOptions::from_str(&self.admin_url).unwrap().database(&self.name)
+    }
+
     pub async fn execute(&self, sql: &str) {
         self.state.db().execute_script(sql).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
     }

@@ -14,5 +14,6 @@ mod project_layout;
 mod properties;
 mod query_plans;
 mod real_copy;
+mod roles;
 mod upgrade;
 mod writes;
