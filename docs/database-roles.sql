@@ -18,25 +18,34 @@ CREATE ROLE v3_writer LOGIN PASSWORD 'the password in DatabaseWriterSecretArn';
 -- MitACD's schema is the contact center's, and migrate touches nothing there, so these are run
 -- here, once, as the cluster's master user (or another member of the role that owns MitACD's
 -- tables). mitacd_dbo is DB_SCHEMA's default (multi-db mode): replace it with yours (dbo in
--- single-db mode). The reader may SELECT the ten tables the API reads; the writer may, on
+-- single-db mode). The reader may SELECT, in the ten tables the API reads, the columns a
+-- response carries (not the stored passwords, not idempresa); the writer may, on
 -- parametrostareasalida only, do what the POST's upsert needs (INSERT ... ON CONFLICT (key)
 -- DO UPDATE SET valor = EXCLUDED.valor RETURNING (xmax = 0)): INSERT, UPDATE of valor, and
 -- SELECT of the key columns (the conflict target), valor (EXCLUDED) and xmax (RETURNING).
 -- No DELETE, and nothing on any other table. Generated from shared/src/schema.rs
 -- (shared::roles::grant_sql; a test holds this text to it).
 GRANT USAGE ON SCHEMA "mitacd_dbo" TO "v3_reader";
-GRANT SELECT ON TABLE
-    "mitacd_dbo"."modocampania",
-    "mitacd_dbo"."grupos",
-    "mitacd_dbo"."causasterminacion",
-    "mitacd_dbo"."origenescorte",
-    "mitacd_dbo"."resultadosgestion",
-    "mitacd_dbo"."campanias",
-    "mitacd_dbo"."agentes",
-    "mitacd_dbo"."interacciones",
-    "mitacd_dbo"."parametrostareaentrada",
-    "mitacd_dbo"."parametrostareasalida"
-    TO "v3_reader";
+GRANT SELECT ("idmodocampania", "descripcion")
+    ON TABLE "mitacd_dbo"."modocampania" TO "v3_reader";
+GRANT SELECT ("idgrupo", "nombre", "idsupervisor")
+    ON TABLE "mitacd_dbo"."grupos" TO "v3_reader";
+GRANT SELECT ("codigoterminacion", "descripcion", "puntajedefault", "tiempodefault")
+    ON TABLE "mitacd_dbo"."causasterminacion" TO "v3_reader";
+GRANT SELECT ("idorigencorte", "descripcion")
+    ON TABLE "mitacd_dbo"."origenescorte" TO "v3_reader";
+GRANT SELECT ("idresultadogestion", "nombre", "id", "tipodefault", "tiemporellamadadefault", "idparent", "nombrecompleto", "nivel", "esresultado")
+    ON TABLE "mitacd_dbo"."resultadosgestion" TO "v3_reader";
+GRANT SELECT ("idcampania", "nombre", "modocampania", "tipocontacto", "fechacreacion", "inicio", "fin", "idcriteriorellamada", "idgrupoferiado", "idbandahoraria", "idgruporecursos", "idgruporesultadosgestion", "idgrupowordspottingoperador", "idgrupowordspottingcliente", "idlistanollame", "idgrupotiposbookmark", "dnis", "token", "vinculodefault", "idcuenta", "idgrupoplantillasmensajes", "activa", "contextoinactiva")
+    ON TABLE "mitacd_dbo"."campanias" TO "v3_reader";
+GRANT SELECT ("idagente", "nombre", "idgrupo", "idperfil", "usuario", "superusuario", "loginid", "idperfilagente", "costo", "legajo", "email", "direccion", "telefonocasa", "telefonocelular", "activo", "tienefoto", "ultimocambiofoto", "fechaalta", "fechabaja", "modoautenticacion", "token", "rol", "photo", "contenttype", "usuariomim", "esusuario", "esagente", "migrado")
+    ON TABLE "mitacd_dbo"."agentes" TO "v3_reader";
+GRANT SELECT ("idinteraccion", "inicio", "idnumero", "idcrm", "cliente", "dnis", "ani", "idresultadogestion", "causaterminacion", "causaq850", "origencorte", "idcampania", "idagente", "segmentos", "contexto", "idmensaje", "idcaso", "idcliente", "cerradaportiempomaxacw", "duracion", "idtarea")
+    ON TABLE "mitacd_dbo"."interacciones" TO "v3_reader";
+GRANT SELECT ("idtarea", "nombreparametro", "valor")
+    ON TABLE "mitacd_dbo"."parametrostareaentrada" TO "v3_reader";
+GRANT SELECT ("idtarea", "nombreparametro", "valor")
+    ON TABLE "mitacd_dbo"."parametrostareasalida" TO "v3_reader";
 GRANT USAGE ON SCHEMA "mitacd_dbo" TO "v3_writer";
 GRANT INSERT ("idtarea", "nombreparametro", "valor"),
       UPDATE ("valor"),

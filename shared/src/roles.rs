@@ -68,15 +68,21 @@ fn column_list<'a>(layout: &Layout, names: impl IntoIterator<Item = &'a str>) ->
     names.into_iter().map(|name| quote(&layout.name_of(name))).collect::<Vec<_>>().join(", ")
 }
 
-/// The reader's grants: USAGE on `schema`, SELECT on [`read_tables`].
+/// The reader's grants: USAGE on `schema`, and SELECT on [`read_tables`], column by column:
+/// only the columns a response may carry (`Column::returned`), so the stored passwords and
+/// `idEmpresa` stay unreadable even to the role the GET functions log in as.
 pub fn reader_grants(schema: &str, layout: &Layout, role: &str) -> String {
-    let tables: Vec<String> = read_tables().iter().map(|table| qualified(schema, layout, table)).collect();
-    format!(
-        "GRANT USAGE ON SCHEMA {schema} TO {role};\nGRANT SELECT ON TABLE\n    {tables}\n    TO {role};\n",
-        schema = quote(schema),
-        role = quote(role),
-        tables = tables.join(",\n    "),
-    )
+    let mut sql = format!("GRANT USAGE ON SCHEMA {} TO {};\n", quote(schema), quote(role));
+    for table in read_tables() {
+        let columns = column_list(layout, table.returned_columns().map(|column| column.name));
+        let _ = writeln!(
+            sql,
+            "GRANT SELECT ({columns})\n    ON TABLE {} TO {};",
+            qualified(schema, layout, table),
+            quote(role)
+        );
+    }
+    sql
 }
 
 /// The writer's grants: USAGE on `schema`, and on [`written_table`] what the upsert needs

@@ -140,6 +140,34 @@ async fn the_reader_cannot_insert_update_or_delete_any_table() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_reads_only_the_columns_a_response_carries_never_the_stored_passwords() {
+    let Some(api) = with_roles().await else { return };
+    let mut reader = connect(&as_role(&api.url(), READER)).await;
+    let mut withheld = 0;
+    for table in TABLES {
+        let (name, _) = quoted(table);
+        for column in table.columns {
+            let select = format!("SELECT \"{}\" FROM {name}", column.name);
+            if column.returned {
+                allowed(&mut reader, &select).await;
+            } else {
+                refused(&mut reader, &select).await;
+                withheld += 1;
+            }
+        }
+        // `SELECT *` names every column: refused wherever one is withheld.
+        let star = format!("SELECT * FROM {name} WHERE false");
+        if table.columns.iter().all(|column| column.returned) {
+            allowed(&mut reader, &star).await;
+        } else {
+            refused(&mut reader, &star).await;
+        }
+    }
+    // Agentes.Password, PasswordLoginId, passwordMIM and Campanias.idEmpresa at least.
+    assert!(withheld >= 4, "{withheld}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_cannot_read_agentes_nor_any_table_but_the_outgoing_parameters() {
     let Some(api) = with_roles().await else { return };
     let mut writer = connect(&as_role(&api.url(), WRITER)).await;
