@@ -4,7 +4,8 @@
 //! run (`crate::store`), never from a list kept by hand:
 //!
 //! - reader: USAGE on the schema; SELECT on every table a GET route reads ([`read_tables`]:
-//!   all of `schema::TABLES`; a unit test finds each in a rendered read statement).
+//!   all of `schema::TABLES`; a unit test finds each in a rendered read statement), on the
+//!   columns a response carries only (`Column::returned`: never the stored passwords).
 //! - writer: USAGE on the schema and, on `ParametrosTareaSalida` only, what the POST's upsert
 //!   (`store::parameters::upsert_outgoing_sql`) needs, found by granting less on PostgreSQL 15
 //!   and watching it fail (`tests/contract/roles.rs` holds it): INSERT on its columns; UPDATE
