@@ -2,8 +2,8 @@
 //! included (and `serve`). The level is `AWS_LAMBDA_LOG_LEVEL` (what the template's `LogLevel`
 //! sets; Lambda's FATAL is ERROR), else `RUST_LOG` (a level, or tracing directives), else INFO;
 //! `AWS_LAMBDA_LOG_FORMAT=JSON` gives one JSON object per line. A JSON line carries its
-//! innermost span once (`span`: the request's id, function, method and path, opened by the HTTP
-//! layer's middleware) instead of also repeating every span in a `spans` list: the same facts,
+//! innermost span once (`span`: the request's id, function, method and path, and in Lambda its
+//! X-Ray `trace_id`, opened by the HTTP layer's middleware) instead of also repeating every span in a `spans` list: the same facts,
 //! and the largest single cost of a warm invocation's log line.
 //!
 //! The level applies to this workspace's own code ([`OWN_TARGETS`]) only. Every other crate is
@@ -16,7 +16,7 @@
 //! through the real runtime.
 //!
 //! Metrics: per-route latency, database time and error counts as CloudWatch Embedded Metric
-//! Format lines, written after each request.
+//! Format lines, written after each request, with its `RequestId` and `TraceId` as properties.
 
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
@@ -155,12 +155,20 @@ pub fn record_request(status: axum::http::StatusCode, latency: std::time::Durati
     }
 }
 
-/// Writes the metrics gathered for one request as one EMF line, tagged with its request id.
-pub fn flush_metrics(request_id: &str) {
+/// Writes the metrics gathered for one request as one EMF line, tagged with its request id
+/// and, when it has one, its X-Ray trace id (properties, not dimensions).
+pub fn flush_metrics(request_id: &str, trace_id: Option<&str>) {
     if let Some((collector, sink)) = METRICS.get()
         && let Ok(mut sink) = sink.lock()
     {
-        let _ = collector.set_property("RequestId", request_id.to_owned()).flush(&mut *sink);
+        collector.set_property("RequestId", request_id.to_owned());
+        // The collector keeps a property from one flush to the next: a request without a
+        // trace id must not carry the previous request's.
+        match trace_id {
+            Some(trace_id) => collector.set_property("TraceId", trace_id.to_owned()),
+            None => collector.remove_property("TraceId"),
+        };
+        let _ = collector.flush(&mut *sink);
         let _ = sink.flush();
     }
 }

@@ -1,4 +1,5 @@
-//! CONTRACT 6, 7 and 8: ETag / If-None-Match, x-request-id, unknown routes and methods.
+//! CONTRACT 6, 7 and 8: ETag / If-None-Match, x-request-id, unknown routes and methods; and
+//! the same answers on a named stage (`prod`) as on `$default`.
 
 use shared::http::routes;
 
@@ -12,6 +13,8 @@ on_both_engines!(
     every_response_carries_x_request_id,
     wrong_method_on_a_route_is_405_with_allow,
     route_function_finds_its_id_in_the_raw_path_without_path_parameters,
+    a_named_stage_changes_no_get_answer,
+    a_named_stage_changes_no_post_answer,
 );
 
 async fn successful_gets_carry_an_etag_and_a_matching_if_none_match_is_304(api: &TestApi) {
@@ -126,6 +129,57 @@ async fn route_function_finds_its_id_in_the_raw_path_without_path_parameters(api
     assert_eq!(api.invoke(&routes::GET_CAMPAIGN, &event).await.status, 200);
 }
 
+/// A `prod`-stage event from `events/` (`rawPath` `/prod/v3/…`, as API Gateway sends it on a
+/// named stage, called on its execute-api host or through a custom domain's API mapping),
+/// then the same request as `sam local generate-event apigateway http-api-proxy --stage prod`
+/// writes it (the stage only in `requestContext.stage`; lambda_http then puts `/prod` in front
+/// of the path itself), then through a custom domain (its host; the mapping's base path is
+/// never in `rawPath`).
+fn on_stage_prod(file: &str, path_within_stage: &str) -> [Event; 3] {
+    let event = Event::load(file);
+    assert_eq!(event.0["requestContext"]["stage"], "prod", "{file}");
+    assert_eq!(event.0["rawPath"].as_str(), Some(format!("/prod{path_within_stage}").as_str()), "{file}");
+    let sam = event.clone().with_path(path_within_stage);
+    let mut custom_domain = event.clone().with_header("host", "api.example.com");
+    custom_domain.0["requestContext"]["domainName"] = "api.example.com".into();
+    custom_domain.0["requestContext"]["domainPrefix"] = "api".into();
+    [event, sam, custom_domain]
+}
+
+async fn a_named_stage_changes_no_get_answer(api: &TestApi) {
+    let on_default = api.invoke(&routes::GET_AGENT, &Event::load("get-agent")).await;
+    assert_eq!(on_default.status, 200);
+    let not_found = Event::load("get-agent-not-found");
+    let missing_id = not_found.0["pathParameters"]["agent_id"].as_str().unwrap().to_owned();
+    let not_found_on_default = api.invoke(&routes::GET_AGENT, &not_found).await.problem(404);
+    for event in on_stage_prod("get-agent-prod-stage", "/v3/agents/8") {
+        let reply = api.invoke(&routes::GET_AGENT, &event).await;
+        assert_eq!((reply.status, &reply.body), (200, &on_default.body), "{}", event.0["rawPath"]);
+        assert_eq!(reply.header("etag"), on_default.header("etag"));
+        let etag = reply.header("etag").unwrap();
+        let cached = api.invoke(&routes::GET_AGENT, &event.clone().with_header("if-none-match", etag)).await;
+        assert_eq!(cached.status, 304);
+        let missing = api.invoke(&routes::GET_AGENT, &event.clone().with_path_parameter("agent_id", &missing_id)).await;
+        assert_eq!(missing.problem(404), not_found_on_default);
+        let wrong_method = api.invoke(&routes::GET_AGENT, &event.clone().with_method("DELETE")).await;
+        assert_eq!(wrong_method.problem(405), "method DELETE is not allowed; use GET");
+        assert_eq!(wrong_method.header("allow"), Some("GET"));
+    }
+}
+
+async fn a_named_stage_changes_no_post_answer(api: &TestApi) {
+    let [staged, sam, custom_domain] = on_stage_prod("put-outgoing-parameters-prod-stage", "/v3/parameters/outgoing");
+    let created = api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &staged).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    // The same key again: replaced, 200, whichever way it comes.
+    let on_default = api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &Event::load("put-outgoing-parameters")).await;
+    assert_eq!(on_default.status, 200, "{}", on_default.body);
+    for event in [staged, sam, custom_domain] {
+        let replaced = api.invoke(&routes::PUT_OUTGOING_PARAMETERS, &event).await;
+        assert_eq!((replaced.status, &replaced.body), (200, &on_default.body), "{}", event.0["rawPath"]);
+    }
+}
+
 // The catch-all needs no database: plain tests.
 
 #[tokio::test]
@@ -178,4 +232,28 @@ async fn the_one_process_app_sends_each_path_to_its_route_and_the_rest_to_the_fa
         let reply = crate::support::send(shared::http::app(api.state.clone()), request).await;
         assert_eq!(reply.status, status, "{file}: {}", reply.body);
     }
+}
+
+#[tokio::test]
+async fn on_a_named_stage_a_known_path_with_another_method_is_still_405_with_allow() {
+    let on_default = invoke_unmatched(&Event::load("unknown-route-wrong-method")).await;
+    for event in on_stage_prod("unknown-route-wrong-method-prod-stage", "/v3/agents/8") {
+        let reply = invoke_unmatched(&event).await;
+        assert_eq!(reply.problem(405), on_default.problem(405), "{}", event.0["rawPath"]);
+        assert_eq!(reply.header("allow"), Some("GET"));
+    }
+}
+
+/// The detail names the path as the API's routes see it (within the stage), as on `$default`.
+#[tokio::test]
+async fn on_a_named_stage_an_unknown_path_is_still_404_naming_the_path_within_the_stage() {
+    for event in on_stage_prod("unknown-route-prod-stage", "/v3/nothing") {
+        let reply = invoke_unmatched(&event).await;
+        assert_eq!(reply.problem(404), "no route matches GET /v3/nothing", "{}", event.0["rawPath"]);
+    }
+    // The stage's own root, and a first segment that only starts like the stage.
+    let stage_root = Event::load("unknown-route-prod-stage").with_path("/prod");
+    assert_eq!(invoke_unmatched(&stage_root).await.problem(404), "no route matches GET /");
+    let lookalike = Event::load("unknown-route-prod-stage").with_path("/prod/production/v3/agents/8");
+    assert_eq!(invoke_unmatched(&lookalike).await.problem(404), "no route matches GET /production/v3/agents/8");
 }

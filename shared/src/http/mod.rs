@@ -122,9 +122,10 @@ fn with_fallback(router: Router<AppState>, state: AppState, function: &'static s
     layered(router, function)
 }
 
-/// The middleware, outermost first: a well-formed request id on the request, the request's
-/// span with one access-log line and its metrics, the id echoed on the response, the limit
-/// on headers, then the conditional GET. (The body's limit and content type are the POST's
+/// The middleware, outermost first: the path within the API's stage, a well-formed request
+/// id on the request, the request's span with one access-log line and its metrics, its trace
+/// id handed to its response (for the metrics), the id echoed on the response, the limit on
+/// headers, then the conditional GET. (The body's limit and content type are the POST's
 /// body extractor's: no other route reads a body.) Wrapped around the whole router rather
 /// than each route (`Router::layer`), so a request pays for one stack, not a clone of it per
 /// route call.
@@ -132,6 +133,7 @@ fn layered(router: Router, function: &'static str) -> App {
     BoxCloneSyncService::new(
         ServiceBuilder::new()
             .map_response(IntoResponse::into_response)
+            .map_request(middleware::path_within_stage)
             .map_request(middleware::drop_ill_formed_request_id)
             .layer(SetRequestIdLayer::new(middleware::X_REQUEST_ID, middleware::RequestIds))
             .layer(
@@ -141,6 +143,7 @@ fn layered(router: Router, function: &'static str) -> App {
                     .on_response(middleware::served)
                     .on_failure(()),
             )
+            .layer(axum::middleware::from_fn(middleware::carry_trace_id))
             .layer(PropagateRequestIdLayer::new(middleware::X_REQUEST_ID))
             .layer(axum::middleware::from_fn(middleware::limit_head))
             .layer(axum::middleware::from_fn(middleware::conditional_get))
