@@ -12,7 +12,7 @@ DATABASE_URL ?= $(LOCAL_DATABASE_URL)
 # The watch router needs cargo-lambda 1.6.3 or newer.
 CARGO_LAMBDA_MIN := 1.6.3
 
-.PHONY: help run serve test log-leaks python-tools seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda toolchain supply-chain cargo-deny advisory-db deny-update advisory-db-archive
+.PHONY: help run serve test log-leaks python-tools seed import babelfish bench bench-aws-mode bench-import dataset template-check reliability zips unit-and-contract smoke fmt lint cargo-lambda toolchain supply-chain cargo-deny advisory-db deny-update advisory-db-archive docs docs-check
 
 help:
 	@echo "make run    - serve every /v3 route at http://localhost:9000 on the embedded SQLite database"
@@ -24,6 +24,7 @@ help:
 	@echo "make dataset ROWS=N - fill DATABASE_URL (either engine) with N interactions and ~2N parameters"
 	@echo "make supply-chain - cargo deny check: advisories, bans, licenses, sources (part of make test)"
 	@echo "make deny-update - fetch the RustSec advisory database (needs the network)"
+	@echo "make docs   - the API reference page (openapi.yaml in Swagger UI, self-contained) in target/docs for hosting; serve answers it at /docs"
 
 serve: toolchain
 	@DATABASE_URL='$(DATABASE_URL)' cargo run --quiet -p seed
@@ -43,7 +44,7 @@ import: toolchain
 	cargo build --release --quiet -p import
 	DATABASE_URL='$(DATABASE_URL)' $(TARGET_DIR)/release/import '$(DIR)'
 
-test: toolchain supply-chain python-tools fmt lint unit-and-contract smoke babelfish template-check reliability log-leaks
+test: toolchain supply-chain python-tools fmt lint unit-and-contract smoke babelfish template-check reliability log-leaks docs-check
 
 unit-and-contract: toolchain
 	cargo test --workspace --exclude authorizer --locked
@@ -58,6 +59,23 @@ log-leaks:
 # The pinned Python tools of the tests (tests/requirements.txt); a no-op once they are there.
 python-tools:
 	python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r tests/requirements.txt
+
+# The API reference (README, "API reference"): Swagger UI pinned in docs/api (npm ci from its
+# lockfile, without install scripts), bundled by docs/api/build.mjs into docs/api/reference.html
+# (committed: serve compiles it in and answers it, openapi.yaml inside, at /docs), then that page
+# written to DOCS_OUT/index.html beside openapi.yaml, for hosting. Loads nothing from the network.
+DOCS_OUT ?= target/docs
+docs: toolchain
+	cd docs/api && SCARF_ANALYTICS=false npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error
+	node docs/api/build.mjs
+	cargo run --quiet -p serve -- docs --out '$(DOCS_OUT)'
+
+# The reference page current and in headless Chromium: every contract route rendered, nothing
+# fetched from the network, /docs and /openapi.yaml public beside the keys (tests/docs_page.py).
+docs-check: toolchain python-tools
+	cargo build --quiet -p serve -p seed
+	cargo build --quiet -p authorizer --bin api-keys
+	python3 tests/docs_page.py
 
 # DB_LAYOUT=babelfish end to end (serve, one function, writes seen by MitACD): on a PostgreSQL
 # laid out as Babelfish lays MitACD out, and on a real Babelfish when BABELFISH_TDS_URL and

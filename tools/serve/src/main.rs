@@ -3,7 +3,11 @@
 //! container deployments next to the contact-center database, and for load tests.
 //! `serve routes` prints the route table as JSON (what the template and OpenAPI checks
 //! compare against); `serve settings` what the functions read in AWS (for the template check);
+//! `serve metrics` the CloudWatch metrics they write (for the template's dashboard check);
 //! `serve --check` what the database lacks of the tables and columns the API needs.
+//! `GET /docs` is the API reference (openapi.yaml in Swagger UI, one page that loads nothing
+//! from the network) and `GET /openapi.yaml` the file; both public (`docs`). `serve docs`
+//! writes that page (`make docs`).
 //!
 //! `PORT` (default 8080), `HOST` (default 127.0.0.1; 0.0.0.0 to serve the network),
 //! `DATABASE_URL` (required), `DB_LAYOUT` and `DB_SCHEMA` (where MitACD's tables are, see
@@ -18,10 +22,12 @@
 //! Ctrl-C stops accepting, lets requests in flight finish (up to 10 s), closes the pool and
 //! exits 0.
 
+mod docs;
 mod keys;
 mod network;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +56,15 @@ enum Command {
     Routes,
     /// Print what the functions read in AWS as JSON: {"auth_modes", "managed_variables"}.
     Settings,
+    /// Print the metrics the functions write (EMF) as JSON: {"namespace_variable",
+    /// "default_namespace", "dimension", "histograms", "counters", "functions"}.
+    Metrics,
+    /// Print the API reference page that `GET /docs` answers (openapi.yaml in Swagger UI, one
+    /// self-contained HTML file), or with --out write it as DIR/index.html beside DIR/openapi.yaml.
+    Docs {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -70,6 +85,22 @@ async fn main() -> ExitCode {
             println!("{settings:#}");
             return ExitCode::SUCCESS;
         }
+        Some(Command::Metrics) => {
+            use shared::telemetry;
+            let metrics = serde_json::json!({
+                "namespace_variable": telemetry::NAMESPACE_VARIABLE,
+                "default_namespace": telemetry::DEFAULT_NAMESPACE,
+                "dimension": telemetry::DIMENSION,
+                "histograms": telemetry::HISTOGRAMS,
+                "counters": telemetry::COUNTERS,
+                // The dimension's values: each route's function (the catch-all's is its binary
+                // name too, unknown-route).
+                "functions": shared::http::ALL.iter().map(|route| route.function).collect::<Vec<_>>(),
+            });
+            println!("{metrics:#}");
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Docs { out }) => return write_docs(out),
         None => {}
     }
     shared::telemetry::init();
@@ -100,6 +131,8 @@ async fn run() -> Result<(), String> {
             shared::http::app(state.clone())
         }
     };
+    // Public, before the key check: see `docs`.
+    let app = docs::with_docs(app);
     tracing::info!(
         %address,
         engine = state.db().engine(),
@@ -109,6 +142,7 @@ async fn run() -> Result<(), String> {
         body_timeout_ms = settings.body_timeout.as_millis() as u64,
         "serving /v3"
     );
+    tracing::info!("API reference at http://{address}{} and {} (no key needed)", docs::DOCS_PATH, docs::SPEC_PATH);
     let limits = network::Limits {
         max_connections: settings.max_connections,
         header_timeout: settings.header_timeout,
@@ -146,6 +180,28 @@ async fn key_guard() -> Result<Option<keys::KeyGuard>, String> {
                 .map_err(|error| format!("cannot use the API keys in {}: {error}", authorizer.source()))?;
             tracing::info!(keys = count, source = authorizer.source(), "API keys loaded: every request needs one");
             Ok(Some(keys::KeyGuard(Arc::new(authorizer))))
+        }
+    }
+}
+
+/// `serve docs [--out DIR]`.
+fn write_docs(out: Option<PathBuf>) -> ExitCode {
+    let page = docs::page();
+    let Some(dir) = out else {
+        print!("{page}");
+        return ExitCode::SUCCESS;
+    };
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("index.html"), &page))
+        .and_then(|()| std::fs::write(dir.join("openapi.yaml"), docs::OPENAPI_YAML));
+    match written {
+        Ok(()) => {
+            println!("serve docs: wrote {} ({} bytes) and openapi.yaml", dir.join("index.html").display(), page.len());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("serve docs: cannot write {}: {error}", dir.display());
+            ExitCode::FAILURE
         }
     }
 }
