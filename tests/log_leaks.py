@@ -18,7 +18,9 @@ stderr) is read back, and no line may hold:
 And the lines must be there: each run must show the function's own lines (the allowed
 client, the deny reasons, the authorizer's DEBUG line, the access log line) and the logging
 set-up's own DEBUG line, which names the level it was given: the test saw the process's
-output at the level asked for.
+output at the level asked for. The route functions' access-log line and EMF line must carry
+the invocation's X-Ray trace id (the Root of the Lambda-Runtime-Trace-Id this Runtime API
+hands over), through the real runtime.
 
 Functions: the authorizer (keys secret in moto: allowed by x-api-key and by Bearer, denied
 for an unknown key and for none); put-outgoing-parameters and get-outgoing-parameters on a
@@ -70,6 +72,11 @@ KEYS_SECRET = json.dumps(
         ]
     }
 )
+
+# The invocation's X-Ray trace header, as Lambda's Runtime API hands it over; its Root is the
+# trace id the route functions' lines must carry.
+TRACE_ROOT = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+TRACE_HEADER = f"Root={TRACE_ROOT};Parent={secrets.token_hex(8)};Sampled=1"
 
 TASK_ID = 900000 + secrets.randbelow(99999)
 PARAMETER_NAME = "leakname" + secrets.token_hex(6)
@@ -129,7 +136,7 @@ class RuntimeApi:
                             ("Lambda-Runtime-Aws-Request-Id", request_id),
                             ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30_000)),
                             ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:logleaks"),
-                            ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                            ("Lambda-Runtime-Trace-Id", TRACE_HEADER),
                             ("Content-Type", "application/json"),
                         ],
                     )
@@ -352,6 +359,29 @@ def check_run(results, name, level, text, forbidden, expected):
     print(f"{'ok  ' if ok else 'LEAK'} {label}: {len(lines)} log lines")
 
 
+def check_trace(results, label, text):
+    """The access-log line (JSON or text) names the invocation's trace id, and so does the
+    EMF line (its TraceId property)."""
+    served = [line for line in text.splitlines() if "request served" in line]
+    results.check(
+        bool(served) and all(TRACE_ROOT in line for line in served),
+        f"{label}: the access-log line lacks the trace id {TRACE_ROOT}",
+        indent("\n".join(served)),
+    )
+    emf = []
+    for line in text.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            try:
+                emf.append(json.loads(line))
+            except ValueError:
+                pass
+    results.check(
+        len(emf) == 1 and emf[0].get("TraceId") == TRACE_ROOT,
+        f"{label}: not one EMF line with TraceId {TRACE_ROOT}",
+        indent("\n".join(json.dumps(line) for line in emf)),
+    )
+
+
 def indent(text, limit=30):
     lines = text.splitlines()
     tail = lines[-limit:]
@@ -395,11 +425,13 @@ def route_runs(results, scratch, name, env, forbidden):
         status = answers[0].get("statusCode")
         results.check(status in (200, 201), f"{name} POST at {level}: status {status}: {body_of(answers[0])[:300]}")
         check_run(results, f"{name} put-outgoing-parameters", level, post_log, forbidden, [set_up, "request served"])
+        check_trace(results, f"{name} put-outgoing-parameters at {level}", post_log)
         answers, get_log = run_function("get-outgoing-parameters", run_env, [get_event()], scratch / "get.log")
         status = answers[0].get("statusCode")
         results.check(status == 200, f"{name} GET at {level}: status {status}: {body_of(answers[0])[:300]}")
         results.check(PARAMETER_VALUE in body_of(answers[0]), f"{name} GET at {level}: the POST's value is not in the answer")
         check_run(results, f"{name} get-outgoing-parameters", level, get_log, forbidden, [set_up, "request served"])
+        check_trace(results, f"{name} get-outgoing-parameters at {level}", get_log)
 
 
 def sqlite_runs(results, scratch):
