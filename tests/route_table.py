@@ -1,6 +1,6 @@
 """What the checks written in Python need from the code, as the code prints it: `serve routes`
-(the route table: [{"function", "method", "path"}, ...]) and `serve settings`. Nothing here
-reads Rust source."""
+(the route table: [{"function", "method", "path"}, ...]), `serve settings` and `serve metrics`.
+Nothing here reads Rust source."""
 
 import json
 import os
@@ -30,3 +30,12 @@ def code_routes() -> list[dict]:
     if not routes or not all({"function", "method", "path"} <= route.keys() for route in routes):
         raise SystemExit(f"serve routes printed no route table: {printed[:200]!r}")
     return routes
+
+
+def code_metrics() -> dict:
+    """{"namespace_variable", "default_namespace", "dimension", "histograms", "counters",
+    "functions"}: the CloudWatch metrics the functions write (EMF), as `serve metrics` prints them."""
+    metrics = serve("metrics")
+    if not metrics.get("histograms") or not metrics.get("counters") or not metrics.get("functions"):
+        raise SystemExit(f"serve metrics printed no metric list: {json.dumps(metrics)[:200]!r}")
+    return metrics

@@ -18,7 +18,26 @@
   secret, user or policy; the Rules refuse a missing or shared role secret/user; every function
   has reserved concurrency, and the database functions' defaults fit the proxy's connection
   budget (DatabaseProxyMaxConnections, and the budget Rule agrees); the authorizer's cache key
-  is the x-api-key header and the route (also checked on the SAM-expanded template).
+  is the x-api-key header and the route (also checked on the SAM-expanded template);
+- issue 12, operable per function: every route function and the authorizer publish a version
+  behind the alias `live` (the API calls the authorizer's alias too) and shift to it as the
+  DeploymentPreference parameter says (CodeDeploy's Lambda configurations, gradual by default),
+  rolled back by their own alarms (Lambda errors and, for the functions that write them, their
+  5xx answers; p99 duration), which can fire within the shortest canary; provisioned
+  concurrency per function, off by default, priced, on the alias, within the reservation (the
+  Rules); migrate has no canary; every function traces actively;
+- the dashboard: every metric it shows is one something really writes under that name,
+  namespace and dimensions - the code's EMF metrics as `serve metrics` prints them (the
+  functions' METRICS_NAMESPACE is MetricsNamespace, whose default is the code's), AWS/Lambda
+  and AWS/ApiGateway metrics AWS publishes, the template's metric filters - and it shows per
+  route requests, 4xx, 5xx, p50/p99 latency, database time, throttles and cold starts (Logs
+  Insights on platform.report), and the authorizer's denials (overall and by route);
+- on the SAM-expanded template (once per DeploymentPreference value): every route -> alias
+  live -> function, the authorizer on every route and through its alias, nothing public (every
+  invoke permission is API Gateway's, from this API, on an alias), every alias shifted by its
+  CodeDeploy deployment group with that function's alarms and the chosen configuration,
+  provisioned concurrency on the alias only, tracing with the X-Ray permission. The list of
+  these rules is printed at the end.
 
 Prints each check, ends with "N passed, M failed", and exits 1 when any check failed.
 Reads the template with cfn-lint's YAML loader (it knows !Ref, !GetAtt, !Sub, ...), or with
@@ -33,7 +52,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from route_table import code_routes, code_settings  # noqa: E402
+from route_table import code_metrics, code_routes, code_settings  # noqa: E402
 CONTRACT = ROOT / "docs" / "CONTRACT.md"
 README = ROOT / "README.md"
 
@@ -61,6 +80,8 @@ class Checks:
     def __init__(self) -> None:
         self.passed = 0
         self.failed = 0
+        # rule -> outcomes of the checks made under it on the SAM-expanded template
+        self.expanded: dict[str, list[bool]] = {}
 
     def check(self, ok: bool, what: str, why: str = "") -> bool:
         if ok:
@@ -70,6 +91,20 @@ class Checks:
             self.failed += 1
             print(f"FAIL  {what}" + (f": {why}" if why else ""))
         return ok
+
+    def on_expanded(self, rule: str, ok: bool, what: str, why: str = "") -> bool:
+        """A check on the SAM-expanded template, counted under its rule for the closing list."""
+        self.expanded.setdefault(rule, []).append(ok)
+        return self.check(ok, f"expanded: {what}", why)
+
+    def list_expanded(self) -> None:
+        """The rules checked on the SAM-expanded template, each with its number of checks."""
+        if not self.expanded:
+            return
+        print("checks run on the SAM-expanded template (what CloudFormation deploys):")
+        for rule, outcomes in self.expanded.items():
+            failed = outcomes.count(False)
+            print(f"  {'ok  ' if not failed else 'FAIL'}  {rule} ({len(outcomes)} checks{f', {failed} failed' if failed else ''})")
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -291,16 +326,19 @@ def number(value, parameters: dict) -> int | None:
         return None
 
 
-def expand(template: dict) -> dict:
-    """The template as SAM expands it (aws-sam-translator, no AWS call)."""
+def expand(template: dict, parameters: dict[str, str] | None = None) -> dict:
+    """The template as SAM expands it (aws-sam-translator, no AWS call), for these parameter
+    values (SAM resolves some, such as DeploymentPreference's Type, at transform time)."""
     import copy
     import json
+    import logging
     import os
 
     from samtranslator.translator.transform import transform
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # the translator wants a region
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # its feature-toggle and metrics notes
     plain = json.loads(json.dumps(copy.deepcopy(template)))
     for resource in plain["Resources"].values():
         if resource.get("Type") == "AWS::Serverless::Function":
@@ -310,7 +348,537 @@ def expand(template: dict) -> dict:
         def load(self) -> dict:
             return {}
 
-    return transform(plain, {}, NoManagedPolicies())
+    return transform(plain, dict(parameters or {}), NoManagedPolicies())
+
+
+# --- issue 12: gradual deploys, provisioned concurrency, tracing, the dashboard ------------
+
+ALIAS = "live"
+# CodeDeploy's predefined deployment configurations for Lambda (CodeDeployDefault.Lambda<name>).
+CODEDEPLOY_LAMBDA_CONFIGS = {
+    "AllAtOnce",
+    "Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes", "Canary10Percent30Minutes",
+    "Linear10PercentEvery1Minute", "Linear10PercentEvery2Minutes", "Linear10PercentEvery3Minutes",
+    "Linear10PercentEvery10Minutes",
+}
+# Metrics AWS publishes, with the dimensions this template may use: (required, allowed).
+AWS_METRICS = {
+    "AWS/Lambda": ({"Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions",
+                    "ProvisionedConcurrencySpilloverInvocations", "ProvisionedConcurrencyUtilization"},
+                   {"FunctionName"}, {"FunctionName", "Resource", "ExecutedVersion"}),
+    # ApiId (and Stage); per-route metrics (Route) only with detailed metrics, which are off.
+    "AWS/ApiGateway": ({"Count", "4xx", "5xx", "Latency", "IntegrationLatency", "DataProcessed"},
+                       {"ApiId"}, {"ApiId", "Stage"}),
+}
+PERCENTILE = re.compile(r"^p\d{1,2}(\.\d+)?$")
+
+
+def shift_seconds(preference: str) -> int | None:
+    """How long CodeDeploy takes to move all of an alias's traffic under a predefined config
+    (the window in which an alarm can still roll it back); None for AllAtOnce."""
+    canary = re.fullmatch(r"Canary10Percent(\d+)Minutes?", preference)
+    if canary:
+        return int(canary.group(1)) * 60
+    linear = re.fullmatch(r"Linear10PercentEvery(\d+)Minutes?", preference)
+    if linear:
+        return 9 * int(linear.group(1)) * 60  # 10 percent now, then nine more steps
+    return None
+
+
+def sub_name(value) -> str | None:
+    """X for the string "${X}" (a whole Fn::Sub variable), else None."""
+    match = re.fullmatch(r"\$\{([^}!]+)\}", value) if isinstance(value, str) else None
+    return match.group(1) if match else None
+
+
+def sub_text(value) -> str | None:
+    """The template string of an Fn::Sub (or a plain string)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub[0] if isinstance(sub, list) else sub
+    return None
+
+
+def alarm_metrics(props: dict) -> list[dict]:
+    """Every metric an alarm watches: namespace, name, dimensions (name -> value as written),
+    statistic and period."""
+    def dims(items) -> dict:
+        return {d.get("Name"): d.get("Value") for d in items or []}
+
+    if "MetricName" in props:
+        return [{"namespace": props.get("Namespace"), "name": props.get("MetricName"),
+                 "dimensions": dims(props.get("Dimensions")),
+                 "stat": props.get("ExtendedStatistic") or props.get("Statistic"), "period": props.get("Period")}]
+    out = []
+    for query in props.get("Metrics") or []:
+        stat = query.get("MetricStat")
+        if stat:
+            metric = stat.get("Metric") or {}
+            out.append({"namespace": metric.get("Namespace"), "name": metric.get("MetricName"),
+                        "dimensions": dims(metric.get("Dimensions")), "stat": stat.get("Stat"),
+                        "period": stat.get("Period")})
+    return out
+
+
+def alarm_reaction_seconds(props: dict) -> int | None:
+    """The least time an alarm needs to fire: its period times the datapoints it needs."""
+    periods = [number(m["period"], {}) for m in alarm_metrics(props)]
+    if not periods or None in periods:
+        return None
+    datapoints = number(props.get("DatapointsToAlarm", props.get("EvaluationPeriods")), {})
+    return max(periods) * datapoints if datapoints else None
+
+
+def watched_function(metric: dict, binaries: dict[str, str], emf_namespace) -> str | None:
+    """The logical id of the function whose metric this is (FunctionName !Ref X, or the code's
+    Function dimension naming X's binary), else None."""
+    dims = metric["dimensions"]
+    if metric["namespace"] == "AWS/Lambda" and isinstance(dims.get("FunctionName"), dict):
+        return dims["FunctionName"].get("Ref")
+    if metric["namespace"] == emf_namespace and isinstance(dims.get("Function"), str):
+        return binaries.get(dims["Function"])
+    return None
+
+
+def rollback_alarms(fn: dict) -> list[str]:
+    alarms = ((fn.get("Properties") or {}).get("DeploymentPreference") or {}).get("Alarms") or []
+    return [ref_name(a) for a in alarms if ref_name(a)]
+
+
+def check_deploys(checks: Checks, template: dict, functions: dict, request_path: list[str],
+                  emf_writers: set[str], values: dict[str, str]) -> None:
+    """Issue 12, point 1: every request-path function behind the alias live, deployed as
+    DeploymentPreference says, rolled back by its own alarms; provisioned concurrency optional,
+    within the reservation; tracing on."""
+    resources: dict = template["Resources"]
+    parameters: dict = template.get("Parameters") or {}
+    globals_fn = ((template.get("Globals") or {}).get("Function")) or {}
+    binaries = {binary_of(fn): name for name, fn in functions.items()}
+    preference = parameters.get("DeploymentPreference") or {}
+    allowed = [str(v) for v in preference.get("AllowedValues") or []]
+    checks.check(
+        bool(allowed) and set(allowed) <= CODEDEPLOY_LAMBDA_CONFIGS
+        and any(v.startswith("Canary") for v in allowed) and any(v.startswith("Linear") for v in allowed)
+        and "AllAtOnce" in allowed,
+        "DeploymentPreference offers CodeDeploy's Lambda configurations only: canaries, linear shifts and AllAtOnce",
+        f"AllowedValues {allowed}, unknown {sorted(set(allowed) - CODEDEPLOY_LAMBDA_CONFIGS)}",
+    )
+    default = str(preference.get("Default"))
+    checks.check(shift_seconds(default) is not None, f"DeploymentPreference's default ({default}) is gradual, not all at once")
+    window = min((s for s in (shift_seconds(v) for v in allowed) if s), default=None)
+
+    for name in request_path:
+        props = functions[name].get("Properties") or {}
+        deploy = props.get("DeploymentPreference") or {}
+        checks.check(
+            props.get("AutoPublishAlias") == ALIAS and deploy.get("Type") == {"Ref": "DeploymentPreference"}
+            and deploy.get("Enabled", True) is True,
+            f"{name} publishes a version behind the alias {ALIAS} and shifts to it as DeploymentPreference says",
+            f"AutoPublishAlias {props.get('AutoPublishAlias')!r}, DeploymentPreference {deploy!r}",
+        )
+        alarms = rollback_alarms(functions[name])
+        watched = {a: alarm_metrics((resources.get(a) or {}).get("Properties") or {}) for a in alarms
+                   if (resources.get(a) or {}).get("Type") == "AWS::CloudWatch::Alarm"}
+        others = sorted({watched_function(m, binaries, {"Ref": "MetricsNamespace"}) or f"{m['namespace']}/{m['name']}"
+                         for ms in watched.values() for m in ms} - {name})
+        binary = binary_of(functions[name])
+        lambda_errors = any(
+            m["namespace"] == "AWS/Lambda" and m["name"] == "Errors" and m["dimensions"].get("FunctionName") == {"Ref": name}
+            and m["dimensions"].get("Resource", {"Fn::Sub": f"${{{name}}}:{ALIAS}"}) == {"Fn::Sub": f"${{{name}}}:{ALIAS}"}
+            and m["stat"] == "Sum"
+            for ms in watched.values() for m in ms)
+        answered_5xx = any(
+            m["namespace"] == {"Ref": "MetricsNamespace"} and m["name"] == "ServerErrors"
+            and m["dimensions"] == {"Function": binary} and m["stat"] == "Sum"
+            for ms in watched.values() for m in ms)
+        p99 = any(
+            m["namespace"] == "AWS/Lambda" and m["name"] == "Duration" and m["dimensions"].get("FunctionName") == {"Ref": name}
+            and m["stat"] == "p99"
+            for ms in watched.values() for m in ms)
+        checks.check(
+            len(watched) == len(alarms) and lambda_errors and p99 and (answered_5xx or binary not in emf_writers) and not others,
+            f"{name}'s rollback alarms are its own errors (Lambda errors{', its 5xx answers' if binary in emf_writers else ''}) and its own p99 duration",
+            f"alarms {alarms}: Lambda errors {lambda_errors}, 5xx answers {answered_5xx}, p99 {p99}, other metrics {others}",
+        )
+        slow = sorted(f"{a} ({alarm_reaction_seconds(resources[a]['Properties'])} s)" for a in watched
+                      if (alarm_reaction_seconds(resources[a]["Properties"]) or 10**9) > (window or 0))
+        checks.check(
+            window is not None and not slow,
+            f"{name}'s rollback alarms can fire within the shortest gradual shift ({window} s)",
+            f"too slow: {slow}",
+        )
+        # provisioned concurrency: optional, on the alias, within the reservation
+        param = f"ProvisionedConcurrency{name.removesuffix('Function')}"
+        declared = parameters.get(param) or {}
+        config = props.get("ProvisionedConcurrencyConfig")
+        condition = config["Fn::If"][0] if isinstance(config, dict) and isinstance(config.get("Fn::If"), list) else None
+        checks.check(
+            config == {"Fn::If": [condition, {"ProvisionedConcurrentExecutions": {"Ref": param}}, {"Ref": "AWS::NoValue"}]}
+            and (template.get("Conditions") or {}).get(condition) == {"Fn::Not": [{"Fn::Equals": [{"Ref": param}, "0"]}]}
+            and str(declared.get("Default")) == "0" and "USD" in str(declared.get("Description")),
+            f"{name}'s provisioned concurrency is {param} (default 0: off; its cost in the description), on the alias only when not 0",
+            f"ProvisionedConcurrencyConfig {config!r}, {param} {declared!r}",
+        )
+        reserved = effective(props, globals_fn, "ReservedConcurrentExecutions")
+        limit = number(reserved, parameters)
+        if limit is not None:
+            at_limit = rules_refuse(template, {**values, param: str(limit)})
+            above = rules_refuse(template, {**values, param: str(limit + 1)})
+            checks.check(
+                not at_limit and bool(above),
+                f"the Rules accept {param} up to {name}'s default reservation ({limit}) and refuse {limit + 1}",
+                f"at {limit}: {at_limit}; at {limit + 1}: {above or 'accepted'}",
+            )
+    for name, fn in sorted(functions.items()):
+        tracing = effective(fn.get("Properties") or {}, globals_fn, "Tracing")
+        checks.check(tracing == "Active", f"{name} traces actively (Tracing: Active)", f"Tracing is {tracing!r}")
+    migrate = [n for n, fn in functions.items() if binary_of(fn) == MIGRATE_BINARY]
+    checks.check(
+        all("DeploymentPreference" not in (functions[n].get("Properties") or {}) for n in migrate),
+        "migrate has no deployment preference (a custom resource CloudFormation invokes once per deploy; no route calls it)",
+    )
+
+
+def dashboard_metrics(widget: dict) -> list[dict] | None:
+    """A metric widget's metrics, each {namespace, name, dimensions, stat}; None when one is
+    not written out in full (the "..." shorthand, or an expression)."""
+    out = []
+    for item in (widget.get("properties") or {}).get("metrics") or []:
+        if not isinstance(item, list) or any(part in (".", "...") for part in item if isinstance(part, str)):
+            return None
+        options = item[-1] if item and isinstance(item[-1], dict) else {}
+        parts = item[:-1] if options else item
+        if len(parts) < 2 or len(parts) % 2:
+            return None
+        out.append({"namespace": parts[0], "name": parts[1], "dimensions": dict(zip(parts[2::2], parts[3::2])),
+                    "stat": options.get("stat", (widget.get("properties") or {}).get("stat", "Average"))})
+    return out
+
+
+def log_sources(widget: dict) -> list[str]:
+    """The log groups a Logs Insights widget reads: X of each SOURCE '${X}'."""
+    query = (widget.get("properties") or {}).get("query") or ""
+    return [sub_name(s) or s for s in re.findall(r"SOURCE\s+'([^']+)'", query)]
+
+
+def check_dashboard(checks: Checks, template: dict, functions: dict, request_path: list[str],
+                    database_functions: set[str], api_id: str | None, metrics: dict) -> None:
+    """Issue 12, point 2: the dashboard shows, per route, requests, 4xx and 5xx, p50/p99 latency,
+    database time, cold starts, throttles and authorizer denials, and every metric it names is
+    one something really writes under that name, namespace and dimensions."""
+    import json
+
+    resources: dict = template["Resources"]
+    parameters: dict = template.get("Parameters") or {}
+    globals_fn = ((template.get("Globals") or {}).get("Function")) or {}
+    dashboards = [k for k, v in resources.items() if v.get("Type") == "AWS::CloudWatch::Dashboard"]
+    if not checks.check(len(dashboards) == 1, "the template has one AWS::CloudWatch::Dashboard", f"found {dashboards}"):
+        return
+    text = sub_text((resources[dashboards[0]].get("Properties") or {}).get("DashboardBody"))
+    try:
+        body = json.loads(text or "")
+    except ValueError as error:
+        checks.check(False, "the dashboard's body is JSON", str(error))
+        return
+    widgets = body.get("widgets") or []
+    metric_widgets = [w for w in widgets if w.get("type") == "metric"]
+    log_widgets = [w for w in widgets if w.get("type") == "log"]
+    parsed = {id(w): dashboard_metrics(w) for w in metric_widgets}
+    checks.check(all(m is not None for m in parsed.values()),
+                 "every dashboard metric is written out in full (namespace, name, dimensions; no shorthand or expression)",
+                 "; ".join((w.get("properties") or {}).get("title", "?") for w in metric_widgets if parsed[id(w)] is None))
+    shown = [(w, m) for w in metric_widgets for m in parsed[id(w)] or []]
+    binaries = {binary_of(fn): name for name, fn in functions.items()}
+
+    # -- where each metric comes from ----------------------------------------------------
+    emf_ns = "${MetricsNamespace}"
+    env = (globals_fn.get("Environment") or {}).get("Variables") or {}
+    ns_param = parameters.get("MetricsNamespace") or {}
+    checks.check(
+        env.get(metrics["namespace_variable"]) == {"Ref": "MetricsNamespace"}
+        and str(ns_param.get("Default")) == metrics["default_namespace"],
+        f"the functions' {metrics['namespace_variable']} is MetricsNamespace, whose default is the code's ({metrics['default_namespace']}, serve metrics)",
+        f"{metrics['namespace_variable']} {env.get(metrics['namespace_variable'])!r}, MetricsNamespace default {ns_param.get('Default')!r}",
+    )
+    writers = set(metrics["functions"]) | {CATCH_ALL_BINARY}
+    code_metrics = set(metrics["histograms"]) | set(metrics["counters"])
+    bad = sorted({f"{m['name']} {m['dimensions']}" for _, m in shown if m["namespace"] == emf_ns
+                  and (m["name"] not in code_metrics or set(m["dimensions"]) != {metrics["dimension"]}
+                       or m["dimensions"][metrics["dimension"]] not in writers)})
+    checks.check(
+        not bad,
+        f"every {emf_ns} metric on the dashboard is one the code writes (serve metrics: {', '.join(sorted(code_metrics))}; dimension {metrics['dimension']} = a function that writes it)",
+        "; ".join(bad),
+    )
+    watched = [(name, m) for name, r in resources.items() if r.get("Type") == "AWS::CloudWatch::Alarm"
+               for m in alarm_metrics(r.get("Properties") or {}) if m["namespace"] == {"Ref": "MetricsNamespace"}]
+    bad = sorted({f"{name}: {m['name']} {m['dimensions']}" for name, m in watched
+                  if m["name"] not in code_metrics or set(m["dimensions"]) != {metrics["dimension"]}
+                  or m["dimensions"][metrics["dimension"]] not in writers})
+    checks.check(bool(watched) and not bad, f"every MetricsNamespace metric an alarm watches is one the code writes, for a function that writes it ({len(watched)} watched)",
+                 "; ".join(bad))
+    bad = sorted({f"{m['name']} {m['stat']}" for _, m in shown if m["namespace"] == emf_ns
+                  and ((m["name"] in metrics["counters"] and m["stat"] != "Sum")
+                       or (m["name"] in metrics["histograms"] and not (PERCENTILE.match(str(m["stat"])) or m["stat"] in {"Average", "Minimum", "Maximum"})))})
+    checks.check(not bad, "the code's counters are shown as sums, its histograms as percentiles or averages", "; ".join(bad))
+    checks.check(
+        not sorted({m["dimensions"].get(metrics["dimension"]) for _, m in shown if m["namespace"] == emf_ns and m["name"] == "DatabaseMs"}
+                   - {binary_of(functions[n]) for n in database_functions}),
+        "DatabaseMs is shown only for functions that use the database (the catch-all writes none)",
+    )
+    bad = []
+    for _, m in shown:
+        spec = AWS_METRICS.get(m["namespace"])
+        if not spec:
+            continue
+        names, required, allowed = spec
+        dims = set(m["dimensions"])
+        target = sub_name(m["dimensions"].get("FunctionName") or m["dimensions"].get("ApiId"))
+        right_target = (target in functions) if m["namespace"] == "AWS/Lambda" else (target == api_id)
+        if m["name"] not in names or not (required <= dims <= allowed) or not right_target:
+            bad.append(f"{m['namespace']} {m['name']} {m['dimensions']}")
+    checks.check(not bad, "every AWS/Lambda and AWS/ApiGateway metric on the dashboard is one AWS publishes, for a function or the API of this template", "; ".join(sorted(set(bad))))
+    filters = {}
+    for name, resource in resources.items():
+        if resource.get("Type") == "AWS::Logs::MetricFilter":
+            for transform_ in (resource.get("Properties") or {}).get("MetricTransformations") or []:
+                filters[(sub_text(transform_.get("MetricNamespace")), transform_.get("MetricName"))] = name
+    unknown = sorted({f"{m['namespace']} {m['name']}" for _, m in shown
+                      if m["namespace"] != emf_ns and m["namespace"] not in AWS_METRICS
+                      and (m["namespace"], m["name"]) not in filters})
+    checks.check(not unknown, "every other metric on the dashboard is one of this template's metric filters", "; ".join(unknown))
+
+    # -- every widget is about one function --------------------------------------------
+    log_group_of = {}
+    for name, fn in functions.items():
+        group = ref_name((effective(fn.get("Properties") or {}, globals_fn, "LoggingConfig") or {}).get("LogGroup"))
+        if group:
+            log_group_of[group] = name
+    mixed = []
+    for widget in metric_widgets + log_widgets:
+        about = {watched_function({**m, "dimensions": {k: ({"Ref": sub_name(v)} if sub_name(v) else v) for k, v in m["dimensions"].items()}},
+                                  binaries, emf_ns) for m in parsed.get(id(widget)) or []}
+        about |= {log_group_of.get(s) for s in log_sources(widget)}
+        about.discard(None)
+        if len(about) > 1:
+            mixed.append(f"{(widget.get('properties') or {}).get('title')}: {sorted(about)}")
+    checks.check(not mixed, "each dashboard widget is about one function (its metrics and log group agree)", "; ".join(mixed))
+    groups = {k for k, v in resources.items() if v.get("Type") == "AWS::Logs::LogGroup"}
+    strays = sorted({s for w in log_widgets for s in log_sources(w)} - groups)
+    checks.check(all(log_sources(w) for w in log_widgets) and not strays,
+                 "every Logs Insights widget reads log groups of this template (SOURCE '${LogGroup}')", f"{strays}")
+    logging_config = globals_fn.get("LoggingConfig") or {}
+    checks.check(
+        logging_config.get("LogFormat") == "JSON" and logging_config.get("SystemLogLevel") in {"DEBUG", "INFO"},
+        "the functions write platform.report lines as JSON (SystemLogLevel INFO or lower), which the cold-start widgets read",
+        f"LoggingConfig {logging_config!r}",
+    )
+
+    # -- per route (and the authorizer): what on-call needs -------------------------------
+    def has(name: str, metric: str, namespace: str, stat: str | None = None) -> bool:
+        key = "FunctionName" if namespace == "AWS/Lambda" else metrics["dimension"]
+        value = f"${{{name}}}" if namespace == "AWS/Lambda" else binary_of(functions[name])
+        return any(m["namespace"] == namespace and m["name"] == metric and m["dimensions"] == {key: value}
+                   and (stat is None or m["stat"] == stat) for _, m in shown)
+
+    def cold_starts(name: str) -> bool:
+        group = next((g for g, n in log_group_of.items() if n == name), None)
+        return any(log_sources(w) == [group] and "platform.report" in w["properties"]["query"]
+                   and "initDurationMs" in w["properties"]["query"] for w in log_widgets)
+
+    for name in request_path:
+        binary = binary_of(functions[name])
+        if binary == AUTHORIZER_BINARY:
+            wanted = {
+                "invocations": has(name, "Invocations", "AWS/Lambda"), "errors": has(name, "Errors", "AWS/Lambda"),
+                "p50": has(name, "Duration", "AWS/Lambda", "p50"), "p99": has(name, "Duration", "AWS/Lambda", "p99"),
+                "throttles": has(name, "Throttles", "AWS/Lambda"), "cold starts": cold_starts(name),
+            }
+        else:
+            wanted = {
+                "requests": has(name, "Invocations", "AWS/Lambda"),
+                "4xx": has(name, "ClientErrors", emf_ns, "Sum"), "5xx": has(name, "ServerErrors", emf_ns, "Sum"),
+                "p50 latency": has(name, "LatencyMs", emf_ns, "p50"), "p99 latency": has(name, "LatencyMs", emf_ns, "p99"),
+                "throttles": has(name, "Throttles", "AWS/Lambda"), "cold starts": cold_starts(name),
+            }
+            if name in database_functions:
+                wanted["database time"] = has(name, "DatabaseMs", emf_ns)
+        checks.check(all(wanted.values()), f"the dashboard shows {name}'s {', '.join(wanted)}",
+                     f"missing {[k for k, v in wanted.items() if not v]}")
+
+    # -- authorizer denials: counted from its log lines, by route from the access log ------
+    authorizer = next((n for n in request_path if binary_of(functions[n]) == AUTHORIZER_BINARY), None)
+    authorizer_group = next((g for g, n in log_group_of.items() if n == authorizer), None)
+    denial_filters = [
+        (ns, metric) for (ns, metric), name in filters.items()
+        if ref_name((resources[name].get("Properties") or {}).get("LogGroupName")) == authorizer_group
+        and '"denied*"' in str((resources[name].get("Properties") or {}).get("FilterPattern"))
+    ]
+    checks.check(
+        any((m["namespace"], m["name"]) in denial_filters for _, m in shown),
+        "the dashboard shows the authorizer's denials (a metric filter counting its \"denied: ...\" lines)",
+        f"denial filters {denial_filters}",
+    )
+    access = ((resources.get(api_id) or {}).get("Properties") or {}).get("AccessLogSettings") or {} if api_id else {}
+    access_group = ref_name(access.get("DestinationArn"))
+    log_format = str(access.get("Format"))
+    by_route = [w for w in log_widgets if log_sources(w) == [access_group]
+                and all(s in w["properties"]["query"] for s in ("'401'", "'403'", "by routeKey"))]
+    checks.check(
+        bool(by_route) and '"routeKey":"$context.routeKey"' in log_format and '"status":"$context.status"' in log_format,
+        "the dashboard shows the denials by route (the access log's 401 and 403 by routeKey, fields the access log writes)",
+    )
+
+
+def check_expanded_deploys(checks: Checks, template: dict, functions: dict, request_path: list[str],
+                           served: dict[tuple[str, str], list[str]], api_id: str | None,
+                           default_authorizer, expansions: dict[str, dict]) -> None:
+    """Issue 12, point 6: on the template as SAM expands it (once per DeploymentPreference
+    value): every route -> alias live -> function, every alias shifted by CodeDeploy with its
+    function's alarms, the authorizer on every route and through its alias, nothing public."""
+    preference = str(((template.get("Parameters") or {}).get("DeploymentPreference") or {}).get("Default"))
+    out: dict = expansions[preference]["Resources"]
+    alias_of = {r["Properties"].get("FunctionName", {}).get("Ref"): k for k, r in out.items()
+                if r.get("Type") == "AWS::Lambda::Alias" and isinstance(r["Properties"].get("FunctionName"), dict)}
+
+    def alias_ok(name: str) -> bool:
+        """name's alias is live, of name's Lambda function, at a version of that function."""
+        alias = out.get(alias_of.get(name) or "") or {}
+        props = alias.get("Properties") or {}
+        version = ref_name(props.get("FunctionVersion")) or ""
+        version_props = (out.get(version) or {}).get("Properties") or {}
+        return (props.get("Name") == ALIAS and (out.get(name) or {}).get("Type") == "AWS::Lambda::Function"
+                and (out.get(version) or {}).get("Type") == "AWS::Lambda::Version"
+                and version_props.get("FunctionName") == {"Ref": name})
+
+    # -- the API's routes: each guarded, each through its function's alias -----------------
+    api = out.get(api_id) or {} if api_id else {}
+    paths = ((api.get("Properties") or {}).get("Body") or {}).get("paths") or {}
+    operations = {}
+    for path, methods in paths.items():
+        for method, operation in (methods or {}).items():
+            method = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            operations[(method, path)] = operation
+    checks.on_expanded(
+        "the API has exactly the template's routes",
+        set(operations) == set(served), "the HttpApi's body has exactly the routes of the template's events",
+        f"body {sorted(operations)}, events {sorted(served)}",
+    )
+    for (method, path), operation in sorted(operations.items()):
+        checks.on_expanded(
+            "the authorizer on every route",
+            operation.get("security") == [{default_authorizer: []}],
+            f"{method} {path} is guarded by {default_authorizer}", f"security {operation.get('security')!r}",
+        )
+        uri = (operation.get("x-amazon-apigateway-integration") or {}).get("uri")
+        target = next((n for n in refs(uri) if (out.get(n) or {}).get("Type") == "AWS::Lambda::Alias"), None)
+        function = ref_name(((out.get(target) or {}).get("Properties") or {}).get("FunctionName")) if target else None
+        expected = (served.get((method, path)) or [None])[0]
+        checks.on_expanded(
+            "route -> alias live -> function",
+            target is not None and function == expected and alias_ok(function),
+            f"{method} {path} -> {target} -> {expected}", f"the integration calls {sorted(refs(uri))}",
+        )
+    routes_v2 = {k: v for k, v in out.items() if v.get("Type") == "AWS::ApiGatewayV2::Route"}
+    open_routes = sorted(k for k, v in routes_v2.items()
+                         if (v.get("Properties") or {}).get("AuthorizationType") != "CUSTOM"
+                         or not (v.get("Properties") or {}).get("AuthorizerId"))
+    checks.on_expanded("the authorizer on every route", not open_routes,
+                       f"no AWS::ApiGatewayV2::Route without the custom authorizer ({len(routes_v2)} outside the body)",
+                       f"open: {open_routes}")
+
+    # -- the authorizer: through its alias ---------------------------------------------------
+    scheme = ((((api.get("Properties") or {}).get("Body") or {}).get("components") or {}).get("securitySchemes") or {}).get(default_authorizer) or {}
+    authorizer_uri = (scheme.get("x-amazon-apigateway-authorizer") or {}).get("authorizerUri")
+    authorizer = next((n for n in request_path if binary_of(functions[n]) == AUTHORIZER_BINARY), None)
+    checks.on_expanded(
+        "the authorizer through its alias live",
+        authorizer is not None and alias_of.get(authorizer) in refs(authorizer_uri) and alias_ok(authorizer),
+        f"the API's authorizer calls {authorizer}'s alias {ALIAS}", f"authorizerUri refers to {sorted(refs(authorizer_uri))}",
+    )
+
+    # -- nothing public: every invoke permission is API Gateway's, for this API, on an alias --
+    permissions = {k: v.get("Properties") or {} for k, v in out.items() if v.get("Type") == "AWS::Lambda::Permission"}
+    request_aliases = {alias_of.get(n): n for n in request_path}
+    for name, props in sorted(permissions.items()):
+        source = props.get("SourceArn")
+        text = sub_text(source) or ""
+        variables = source["Fn::Sub"][1] if isinstance(source, dict) and isinstance(source.get("Fn::Sub"), list) else {}
+        this_api = (variables.get("__ApiId__") == {"Ref": api_id}) or (f"${{{api_id}}}" in text)
+        checks.on_expanded(
+            "nothing public: only API Gateway, from this API, may invoke, and only the aliases",
+            props.get("Principal") == "apigateway.amazonaws.com" and props.get("Action") == "lambda:InvokeFunction"
+            and text.startswith("arn:${AWS::Partition}:execute-api:") and this_api
+            and ref_name(props.get("FunctionName")) in request_aliases and "FunctionUrlAuthType" not in props,
+            f"{name} lets only API Gateway, from {api_id}, invoke {ref_name(props.get('FunctionName'))}",
+            f"Principal {props.get('Principal')!r}, SourceArn {source!r}, FunctionName {props.get('FunctionName')!r}",
+        )
+    invokable = {request_aliases[ref_name(p.get("FunctionName"))] for p in permissions.values()
+                 if ref_name(p.get("FunctionName")) in request_aliases}
+    checks.on_expanded("nothing public: only API Gateway, from this API, may invoke, and only the aliases",
+                       invokable == set(request_path) and not [k for k, v in out.items() if v.get("Type") == "AWS::Lambda::Url"],
+                       "API Gateway may invoke each request-path alias (routes and authorizer), and there is no function URL",
+                       f"invokable {sorted(invokable)}")
+
+    # -- every alias: CodeDeploy shifts it as DeploymentPreference says, with its alarms -------
+    for name in request_path:
+        expected_alarms = {a for a in rollback_alarms(functions[name])}
+        problems = []
+        for value, expansion in expansions.items():
+            res = expansion["Resources"]
+            alias = res.get(alias_of.get(name) or "") or {}
+            update = (alias.get("UpdatePolicy") or {}).get("CodeDeployLambdaAliasUpdate") or {}
+            group = res.get(ref_name(update.get("DeploymentGroupName")) or "") or {}
+            props = group.get("Properties") or {}
+            config = props.get("DeploymentConfigName")
+            config_name = config if isinstance(config, str) else (
+                sub_text(config) or "").replace("${ConfigName}", str(((config or {}).get("Fn::Sub") or [None, {}])[1].get("ConfigName")))
+            rollback = props.get("AutoRollbackConfiguration") or {}
+            alarm_config = props.get("AlarmConfiguration") or {}
+            alarms = {ref_name(a.get("Name")) for a in alarm_config.get("Alarms") or []}
+            watching = all(
+                (res.get(a) or {}).get("Type") == "AWS::CloudWatch::Alarm"
+                and {watched_function(m, {binary_of(functions[name]): name}, {"Ref": "MetricsNamespace"})
+                     for m in alarm_metrics(res[a].get("Properties") or {})} == {name}
+                for a in alarms)
+            if not (group.get("Type") == "AWS::CodeDeploy::DeploymentGroup" and config_name == f"CodeDeployDefault.Lambda{value}"
+                    and rollback.get("Enabled") is True and "DEPLOYMENT_STOP_ON_ALARM" in (rollback.get("Events") or [])
+                    and alarm_config.get("Enabled") is True and alarms == expected_alarms and watching):
+                problems.append(f"{value}: group {group.get('Type')}, config {config_name!r}, rollback {rollback!r}, alarms {sorted(alarms)} watching only it {watching}")
+        checks.on_expanded(
+            "every alias with its deployment preference (CodeDeploy) and its function's alarms",
+            not problems,
+            f"{name}'s alias shifts by CodeDeployDefault.Lambda<DeploymentPreference> (all {len(expansions)} values), rolled back on its alarms {sorted(expected_alarms)}",
+            "; ".join(problems[:2]),
+        )
+        alias_props = (out.get(alias_of.get(name) or "") or {}).get("Properties") or {}
+        config = alias_props.get("ProvisionedConcurrencyConfig")
+        versions_provisioned = [k for k, v in out.items() if v.get("Type") == "AWS::Lambda::Version"
+                                and (v.get("Properties") or {}).get("FunctionName") == {"Ref": name}
+                                and "ProvisionedConcurrencyConfig" in (v.get("Properties") or {})]
+        checks.on_expanded(
+            "provisioned concurrency on the alias, only when asked for",
+            isinstance(config, dict) and isinstance(config.get("Fn::If"), list) and config["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+            and not versions_provisioned,
+            f"{name}'s provisioned concurrency is on its alias, conditioned (off by default)", f"{config!r}",
+        )
+    migrate = [n for n, fn in functions.items() if binary_of(fn) == MIGRATE_BINARY]
+    for name in migrate:
+        alias = out.get(alias_of.get(name) or "") or {}
+        checks.on_expanded("migrate is not shifted gradually (a custom resource)", "UpdatePolicy" not in alias,
+                           f"{name}'s alias has no CodeDeploy update policy")
+
+    # -- tracing ------------------------------------------------------------------------------
+    for name in sorted(functions):
+        props = (out.get(name) or {}).get("Properties") or {}
+        role = (out.get(ref_name(props.get("Role")) or "") or {}).get("Properties") or {}
+        xray = any(str(sub_text(arn) or arn).endswith(":policy/AWSXrayWriteOnlyAccess") for arn in role.get("ManagedPolicyArns") or [])
+        checks.on_expanded("active tracing, with the X-Ray write permission",
+                           (props.get("TracingConfig") or {}).get("Mode") == "Active" and xray,
+                           f"{name} traces actively and its role may write to X-Ray",
+                           f"TracingConfig {props.get('TracingConfig')!r}, X-Ray policy {xray}")
 
 
 def main() -> int:
@@ -404,11 +972,17 @@ def main() -> int:
     auth = api_props.get("Auth") or {}
     default_authorizer = auth.get("DefaultAuthorizer")
     authorizer = ((auth.get("Authorizers") or {}).get(default_authorizer) or {}) if isinstance(default_authorizer, str) else {}
-    target = ref_name(authorizer.get("FunctionArn"))
+    # !Ref AuthorizerFunction.Alias: the function's alias live (SAM's AutoPublishAlias)
+    target = (ref_name(authorizer.get("FunctionArn")) or "").split(".", 1)[0] or None
     checks.check(
         bool(authorizer) and target in functions and binary_of(functions[target]) == AUTHORIZER_BINARY,
         f"the HttpApi's DefaultAuthorizer {default_authorizer!r} is the {AUTHORIZER_BINARY} function",
         f"FunctionArn points at {target!r}",
+    )
+    checks.check(
+        authorizer.get("FunctionArn") == {"Ref": f"{target}.Alias"},
+        f"the API calls the authorizer through its alias (FunctionArn !Ref {target}.Alias): its deploys are gradual too",
+        f"FunctionArn is {authorizer.get('FunctionArn')!r}",
     )
     checks.check(str(authorizer.get("AuthorizerPayloadFormatVersion")) == "2.0", "the authorizer uses payload format 2.0")
     checks.check(authorizer.get("EnableSimpleResponses") is True, "the authorizer returns simple responses")
@@ -621,20 +1195,38 @@ def main() -> int:
         f"refused {sorted(refused)[:3]}...{sorted(refused)[-3:]}" if refused else "refused none",
     )
 
+    # -- issue 12: gradual deploys, provisioned concurrency, tracing, the dashboard ---------
+    request_path = sorted(n for n, fn in functions.items() if binary_of(fn) != MIGRATE_BINARY)
+    metrics = code_metrics()
+    emf_writers = set(metrics["functions"]) | {CATCH_ALL_BINARY}
+    check_deploys(checks, template, functions, request_path, emf_writers, secrets_mode)
+    check_dashboard(checks, template, functions, request_path, set(database_functions), api_id, metrics)
+
     # -- the template as SAM expands it -------------------------------------------------
+    preferences = [str(v) for v in ((parameters.get("DeploymentPreference") or {}).get("AllowedValues") or [])]
+    default_preference = str((parameters.get("DeploymentPreference") or {}).get("Default"))
     try:
-        expanded = expand(template)
+        from samtranslator.model.exceptions import InvalidDocumentException
     except ImportError:
         print("skip  the SAM-expanded template (aws-sam-translator is not installed)")
         expanded = None
+    else:
+        try:
+            expansions = {value: expand(template, {"DeploymentPreference": value}) for value in preferences}
+            expanded = expansions.get(default_preference) or expand(template)
+        except InvalidDocumentException as error:
+            checks.on_expanded("SAM expands the template", False, "SAM expands the template",
+                               "; ".join(str(e) for e in error.causes))
+            expanded = None
     if expanded is not None:
         out: dict = expanded.get("Resources") or {}
         body = ((out.get(api_id) or {}).get("Properties") or {}).get("Body") or {}
         schemes = (body.get("components") or {}).get("securitySchemes") or {}
         source = ((schemes.get(default_authorizer) or {}).get("x-amazon-apigateway-authorizer") or {}).get("identitySource") or []
-        checks.check(
+        checks.on_expanded(
+            "the authorizer's cache key is the key and the route",
             {"$request.header.x-api-key", "$context.routeKey"} <= set(source),
-            "expanded: the API's authorizer identity source is the x-api-key header and $context.routeKey",
+            "the API's authorizer identity source is the x-api-key header and $context.routeKey",
             f"identitySource {source!r}",
         )
         for name, fn in sorted(functions.items()):
@@ -649,13 +1241,16 @@ def main() -> int:
             login = {ref_name(variables[key]) for key in ("DB_SECRET_ARN", "DB_USER") if key in variables}
             expected_login = {ROLES[role]["secret"], ROLES[role]["user"]} if role in ROLES else set()
             expected_reach = {ROLES[role]["policy"]} if role in ROLES else set()
-            checks.check(
+            checks.on_expanded(
+                "a database role per kind of function, with reserved concurrency",
                 lambda_fn.get("Type") == "AWS::Lambda::Function" and login == expected_login and reach == expected_reach
                 and "ReservedConcurrentExecutions" in props,
-                f"expanded: {name} logs in as {role or 'no database role'} and its role attaches {sorted(expected_reach) or 'no database policy'}, with reserved concurrency",
+                f"{name} logs in as {role or 'no database role'} and its role attaches {sorted(expected_reach) or 'no database policy'}, with reserved concurrency",
                 f"login {sorted(login)}, database policies {sorted(reach)}, reserved {props.get('ReservedConcurrentExecutions')!r}",
             )
+        check_expanded_deploys(checks, template, functions, request_path, served, api_id, default_authorizer, expansions)
 
+    checks.list_expanded()
     print(f"{checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 

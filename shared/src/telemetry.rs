@@ -32,6 +32,13 @@ pub const LATENCY_MS: &str = "LatencyMs";
 pub const DATABASE_MS: &str = "DatabaseMs";
 pub const CLIENT_ERRORS: &str = "ClientErrors";
 pub const SERVER_ERRORS: &str = "ServerErrors";
+/// The metrics above by kind, where the namespace comes from, and the one dimension: what
+/// `serve metrics` prints for the template's dashboard check.
+pub const HISTOGRAMS: [&str; 2] = [LATENCY_MS, DATABASE_MS];
+pub const COUNTERS: [&str; 2] = [CLIENT_ERRORS, SERVER_ERRORS];
+pub const NAMESPACE_VARIABLE: &str = "METRICS_NAMESPACE";
+pub const DEFAULT_NAMESPACE: &str = "v3-api";
+pub const DIMENSION: &str = "Function";
 
 /// The process's collector and where its lines go (stdout, or a test's buffer).
 static METRICS: OnceLock<(&'static Collector, Mutex<Box<dyn Write + Send>>)> = OnceLock::new();
@@ -136,10 +143,10 @@ pub fn init_metrics(function: &'static str) -> Result<(), String> {
 
 /// [`init_metrics`] writing to `sink` (tests read the lines back).
 pub fn init_metrics_into(function: &'static str, sink: Box<dyn Write + Send>) -> Result<(), String> {
-    let namespace = crate::settings::env_var("METRICS_NAMESPACE").unwrap_or_else(|| "v3-api".into());
+    let namespace = crate::settings::env_var(NAMESPACE_VARIABLE).unwrap_or_else(|| DEFAULT_NAMESPACE.into());
     let collector = metrics_cloudwatch_embedded::Builder::new()
         .cloudwatch_namespace(namespace)
-        .with_dimension("Function", function)
+        .with_dimension(DIMENSION, function)
         .init()
         .map_err(|error| format!("metrics: {error}"))?;
     METRICS.set((collector, Mutex::new(sink))).map_err(|_| "metrics are already set up".to_owned())

@@ -3,6 +3,7 @@
 //! container deployments next to the contact-center database, and for load tests.
 //! `serve routes` prints the route table as JSON (what the template and OpenAPI checks
 //! compare against); `serve settings` what the functions read in AWS (for the template check);
+//! `serve metrics` the CloudWatch metrics they write (for the template's dashboard check);
 //! `serve --check` what the database lacks of the tables and columns the API needs.
 //! `GET /docs` is the API reference (openapi.yaml in Swagger UI, one page that loads nothing
 //! from the network) and `GET /openapi.yaml` the file; both public (`docs`). `serve docs`
@@ -55,6 +56,9 @@ enum Command {
     Routes,
     /// Print what the functions read in AWS as JSON: {"auth_modes", "managed_variables"}.
     Settings,
+    /// Print the metrics the functions write (EMF) as JSON: {"namespace_variable",
+    /// "default_namespace", "dimension", "histograms", "counters", "functions"}.
+    Metrics,
     /// Print the API reference page that `GET /docs` answers (openapi.yaml in Swagger UI, one
     /// self-contained HTML file), or with --out write it as DIR/index.html beside DIR/openapi.yaml.
     Docs {
@@ -79,6 +83,21 @@ async fn main() -> ExitCode {
                 "layout_variables": shared::settings::LAYOUT_VARIABLES,
             });
             println!("{settings:#}");
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Metrics) => {
+            use shared::telemetry;
+            let metrics = serde_json::json!({
+                "namespace_variable": telemetry::NAMESPACE_VARIABLE,
+                "default_namespace": telemetry::DEFAULT_NAMESPACE,
+                "dimension": telemetry::DIMENSION,
+                "histograms": telemetry::HISTOGRAMS,
+                "counters": telemetry::COUNTERS,
+                // The dimension's values: each route's function (the catch-all's is its binary
+                // name too, unknown-route).
+                "functions": shared::http::ALL.iter().map(|route| route.function).collect::<Vec<_>>(),
+            });
+            println!("{metrics:#}");
             return ExitCode::SUCCESS;
         }
         Some(Command::Docs { out }) => return write_docs(out),
