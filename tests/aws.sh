@@ -18,28 +18,9 @@ cd "$(dirname "$0")/.."
 which=${1:-all}
 case $which in authorizer | credentials | all) ;; *) echo "usage: $0 [authorizer|credentials]" >&2; exit 2 ;; esac
 
-fail_or_skip() {
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL AWS tests: $1 (CI=true: not skipping)" >&2
-    exit 1
-  fi
-  echo "SKIP AWS tests: $1" >&2
-  exit 0
-}
-
-cleanups=()
-cleanup() {
-  for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done
-}
-trap cleanup EXIT
-
-# shellcheck source=tests/lib/moto.sh
-source tests/lib/moto.sh
-if ! start_moto; then
-  [[ $MOTO_INSTALLABLE == no ]] && fail_or_skip "$MOTO_ERROR"
-  echo "FAIL AWS tests: $MOTO_ERROR" >&2
-  exit 1
-fi
+# shellcheck source=tests/lib/services.sh
+source tests/lib/services.sh
+start_moto_or_end "AWS tests"
 endpoint=$MOTO_ENDPOINT
 echo "moto on $endpoint"
 
@@ -63,7 +44,7 @@ source tests/lib/tls-postgres.sh
 if ! start_tls_postgres; then
   # A machine without the server binaries may skip; one where the server fails must not.
   [[ $TLS_PG_ERROR == "PostgreSQL did not start" ]] && { echo "FAIL AWS tests: $TLS_PG_ERROR" >&2; exit 1; }
-  fail_or_skip "$TLS_PG_ERROR"
+  fail_or_skip "AWS tests" "$TLS_PG_ERROR"
 fi
 echo "credentials PostgreSQL (TLS, scram-sha-256) on localhost:$TLS_PG_PORT"
 

@@ -10,34 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fail_or_skip() {
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL log leaks: $1 (CI=true: not skipping)" >&2
-    exit 1
-  fi
-  echo "SKIP log leaks: $1" >&2
-  exit 0
-}
-
-cleanups=()
-cleanup() {
-  for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done
-}
-trap cleanup EXIT
-
-# shellcheck source=tests/lib/moto.sh
-source tests/lib/moto.sh
-if ! start_moto; then
-  [[ $MOTO_INSTALLABLE == no ]] && fail_or_skip "$MOTO_ERROR"
-  echo "FAIL log leaks: $MOTO_ERROR" >&2
-  exit 1
-fi
+# shellcheck source=tests/lib/services.sh
+source tests/lib/services.sh
+start_moto_or_end "log leaks"
 
 # shellcheck source=tests/lib/tls-postgres.sh
 source tests/lib/tls-postgres.sh
 if ! start_tls_postgres; then
   [[ $TLS_PG_ERROR == "PostgreSQL did not start" ]] && { echo "FAIL log leaks: $TLS_PG_ERROR" >&2; exit 1; }
-  fail_or_skip "$TLS_PG_ERROR"
+  fail_or_skip "log leaks" "$TLS_PG_ERROR"
 fi
 
 cargo build --quiet --locked --bins -p authorizer -p put-outgoing-parameters -p get-outgoing-parameters -p seed

@@ -6,32 +6,9 @@
 #[allow(dead_code, unused_macros, unused_imports)]
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::Value;
 use shared::http::routes;
-use support::{Event, TestApi, invoke_unmatched};
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Lines {
-    fn take(&self) -> Vec<Value> {
-        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
-        String::from_utf8(bytes).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
-    }
-}
+use support::{Event, Lines, TestApi, invoke_unmatched};
 
 fn metric_names(line: &Value) -> Vec<String> {
     line["_aws"]["CloudWatchMetrics"][0]["Metrics"]

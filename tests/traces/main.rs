@@ -8,44 +8,11 @@
 #[allow(dead_code, unused_macros, unused_imports)]
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use lambda_http::tracing::subscriber::fmt::MakeWriter;
 use lambda_http::tracing::subscriber::util::SubscriberInitExt;
 use serde_json::Value;
 use shared::http::routes::{self, Route};
 use shared::telemetry::LogSettings;
-use support::{Event, Reply, TestApi};
-
-/// Lines written by the logs or the metrics, read back as JSON.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Lines {
-    type Writer = Lines;
-    fn make_writer(&'a self) -> Lines {
-        self.clone()
-    }
-}
-
-impl Lines {
-    fn take(&self) -> Vec<Value> {
-        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
-        let text = String::from_utf8(bytes).unwrap();
-        text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"))).collect()
-    }
-}
+use support::{Event, Lines, Reply, TestApi};
 
 const TRACE_HEADER: &str = "Root=1-6750f0a1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1";
 const TRACE_ID: &str = "1-6750f0a1-0123456789abcdef01234567";
