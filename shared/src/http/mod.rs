@@ -78,8 +78,12 @@ pub type App = BoxCloneSyncService<Request, Response, Infallible>;
 
 /// Every route in one app: `serve` run open, and the tests.
 pub fn app(state: AppState) -> App {
-    let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
-    with_fallback(router, state, "serve")
+    layered(routed(every_route(), state), "serve")
+}
+
+/// Every endpoint's router, merged.
+fn every_route() -> Router<AppState> {
+    endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router))
 }
 
 /// Who may make a request, asked before any route runs. `serve` checks API keys here; in AWS
@@ -97,18 +101,14 @@ pub trait Guard: Clone + Send + Sync + 'static {
 /// Every route in one app behind `guard`: `serve` with keys. The guard runs inside the
 /// request-id and access-log middleware, so a refusal carries its request id and is logged.
 pub fn guarded_app<G: Guard>(state: AppState, guard: G) -> App {
-    let router = endpoints().into_iter().fold(Router::new(), |router, endpoint| router.merge(endpoint.router));
-    let router = router
-        .fallback(routes::unmatched)
-        .method_not_allowed_fallback(routes::unmatched)
-        .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(guard, middleware::admit::<G>));
+    let router =
+        routed(every_route(), state).layer(axum::middleware::from_fn_with_state(guard, middleware::admit::<G>));
     layered(router, "serve")
 }
 
 /// One function: its route, and the contract's fallback for anything else.
 pub fn function_app(endpoint: Endpoint, state: AppState) -> App {
-    with_fallback(endpoint.router, state, endpoint.route.function)
+    layered(routed(endpoint.router, state), endpoint.route.function)
 }
 
 /// The catch-all function (API Gateway's `$default` route): the fallback alone. It needs
@@ -117,9 +117,9 @@ pub fn fallback_app() -> App {
     layered(Router::new().fallback(routes::unmatched), "unknown-route")
 }
 
-fn with_fallback(router: Router<AppState>, state: AppState, function: &'static str) -> App {
-    let router = router.fallback(routes::unmatched).method_not_allowed_fallback(routes::unmatched).with_state(state);
-    layered(router, function)
+/// `router` with the contract's fallback for anything it does not take, over `state`.
+fn routed(router: Router<AppState>, state: AppState) -> Router {
+    router.fallback(routes::unmatched).method_not_allowed_fallback(routes::unmatched).with_state(state)
 }
 
 /// The middleware, outermost first: the path within the API's stage, a well-formed request
